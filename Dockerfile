@@ -1,0 +1,46 @@
+# The favorite athlete server. Two targets:
+#   dev  - reloads within milliseconds when a synced .py file changes (devserver.py)
+#   prod - gunicorn, no dev tooling
+# BASE_IMAGE is any image with python3 and its venv module; CI builds a local
+# stand-in because it cannot pull the official one.
+ARG BASE_IMAGE=python:3.12-slim-bookworm
+
+FROM ${BASE_IMAGE} AS base
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PATH=/opt/venv/bin:$PATH
+WORKDIR /app
+
+# Dependencies come before the code, so that an edit to app/ reuses these layers.
+FROM base AS venv
+RUN python3 -m venv /opt/venv
+COPY requirements.txt /tmp/requirements/
+RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements.txt
+
+FROM venv AS prod-venv
+COPY requirements-prod.txt /tmp/requirements/
+RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements-prod.txt \
+ && pip uninstall --yes --quiet pip setuptools
+
+FROM venv AS dev-venv
+COPY requirements-dev.txt /tmp/requirements/
+RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements-dev.txt \
+ && pip uninstall --yes --quiet pip setuptools
+
+# The synced code is owned by the user the server runs as, so that a file that
+# `skaffold dev` or Tilt copies in can replace the one built into the image.
+FROM base AS dev
+COPY --from=dev-venv /opt/venv /opt/venv
+COPY devserver.py ./
+COPY --chown=10001:10001 app/ ./app/
+USER 10001:10001
+EXPOSE 5000
+CMD ["python3", "-m", "devserver"]
+
+FROM base AS prod
+COPY --from=prod-venv /opt/venv /opt/venv
+COPY gunicorn.conf.py ./
+COPY app/ ./app/
+USER 10001:10001
+EXPOSE 5000
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]

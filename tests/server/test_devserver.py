@@ -1,0 +1,58 @@
+"""The dev server (python -m devserver) over real HTTP on 127.0.0.1."""
+
+import time
+
+import pytest
+
+from tests.support.contract import check_contract
+from tests.support.edits import broken_views, views_answering
+from tests.support.http import answers, wait_until
+from tests.support.servers import DEV_COMMAND, Server, running
+
+pytestmark = pytest.mark.server
+RELOAD_TIMEOUT = 10
+
+
+def test_serves_the_contract(source):
+    with running(DEV_COMMAND, source, {"FAVORITE_ATHLETE": "Dev Athlete"}) as server:
+        check_contract(server.url, "Dev Athlete")
+        assert "GET / 200" in server.output()
+
+
+def test_an_edit_is_served_without_a_restart(source):
+    with running(DEV_COMMAND, source) as server:
+        (source / "app" / "views.py").write_text(views_answering("Edited"))
+        started = time.monotonic()
+        wait_until(lambda: answers(server.url, "/", {"athlete": "Edited"}), RELOAD_TIMEOUT, what="the edit going live")
+        print(f"edit live after {time.monotonic() - started:.3f} s")
+        assert server.process.poll() is None
+
+
+def test_a_broken_edit_keeps_the_previous_version_serving(source):
+    with running(DEV_COMMAND, source, {"FAVORITE_ATHLETE": "Before"}) as server:
+        (source / "app" / "views.py").write_text(broken_views())
+        wait_until(lambda: "does not start" in server.output(), RELOAD_TIMEOUT, what="the failed reload being reported")
+        assert "SyntaxError" in server.output()
+        assert answers(server.url, "/", {"athlete": "Before"})
+
+        (source / "app" / "views.py").write_text(views_answering("Fixed"))
+        wait_until(lambda: answers(server.url, "/", {"athlete": "Fixed"}), RELOAD_TIMEOUT, what="the fix going live")
+
+
+def test_changes_to_other_files_do_not_reload(source):
+    with running(DEV_COMMAND, source) as server:
+        (source / "app" / "notes.txt").write_text("not code")
+        (source / "app" / "views.py.swp").write_text("an editor's swap file")
+        time.sleep(0.5)
+        assert "reloaded" not in server.output()
+
+
+def test_an_empty_athlete_stops_it_with_a_clear_message(source):
+    server = Server(DEV_COMMAND, source, {"FAVORITE_ATHLETE": "   "})
+    assert server.wait(RELOAD_TIMEOUT) != 0
+    assert "FAVORITE_ATHLETE is empty" in server.output()
+
+
+def test_sigterm_ends_it_cleanly(source):
+    with running(DEV_COMMAND, source) as server:
+        assert server.stop() == 0

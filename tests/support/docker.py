@@ -1,0 +1,129 @@
+"""Build and run the images in the real Docker engine, and sync files as Skaffold does."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+import uuid
+
+from tests.support.edits import REPO
+from tests.support.http import answers, wait_until
+
+START_TIMEOUT = 30
+# As in the Makefile: an empty BASE_IMAGE means the Dockerfile's default.
+BASE_IMAGE = os.environ.get("BASE_IMAGE", "")
+BUILD_NETWORK = os.environ.get("BUILD_NETWORK", "default")
+# The container user's numeric UID, which the Dockerfile and the manifests share.
+APP_UID = 10001
+
+
+def docker(*args, input=None, check=True, timeout=600):
+    """Run a docker command and return what it printed on stdout."""
+    result = subprocess.run(["docker", *args], input=input, capture_output=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"docker {' '.join(args)} failed:\n{result.stderr.decode(errors='replace')}")
+    return result.stdout.decode()
+
+
+def env_flags(env):
+    """docker run's --env flags for a dict of variables."""
+    return [flag for key, value in (env or {}).items() for flag in ("--env", f"{key}={value}")]
+
+
+def engine_problem():
+    """Why no Docker engine can be used here, or None when one answers."""
+    if shutil.which("docker") is None:
+        return "the docker command is not installed"
+    result = subprocess.run(["docker", "info"], capture_output=True, timeout=60)
+    if result.returncode != 0:
+        return "no Docker engine answers `docker info`: " + result.stderr.decode(errors="replace").strip()[:300]
+    return None
+
+
+def build(target, tag):
+    """Build one target of the Dockerfile, as the Makefile does."""
+    args = ["build", "--quiet", "--network", BUILD_NETWORK, "--target", target, "-t", tag]
+    if BASE_IMAGE:
+        args += ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
+    docker(*args, str(REPO))
+    return tag
+
+
+def run_to_exit(image, env=None, timeout=60):
+    """Run the image's command until it exits; return (exit code, stdout and stderr)."""
+    result = subprocess.run(["docker", "run", "--rm", *env_flags(env), image], capture_output=True, timeout=timeout)
+    return result.returncode, (result.stdout + result.stderr).decode(errors="replace")
+
+
+def image_size(image):
+    """The image's size in bytes."""
+    return int(docker("image", "inspect", "--format", "{{.Size}}", image))
+
+
+class Container:
+    """A detached container with its port 5000 published on 127.0.0.1."""
+
+    def __init__(self, image, env=None, name_prefix="flask-app-test"):
+        self.name = f"{name_prefix}-{uuid.uuid4().hex[:8]}"
+        docker("run", "--detach", "--name", self.name, "--publish", "127.0.0.1::5000", *env_flags(env), image)
+        host_port = docker("port", self.name, "5000/tcp").splitlines()[0].rsplit(":", 1)[1]
+        self.url = f"http://127.0.0.1:{host_port}"
+
+    def wait_ready(self):
+        """Wait until the readiness probe answers; fail with the logs if the container dies."""
+        def ready():
+            assert self.state()["Running"], f"container exited:\n{self.logs()}"
+            return answers(self.url)
+
+        wait_until(ready, START_TIMEOUT, what=f"{self.name} becoming ready")
+        return self
+
+    def state(self):
+        """The container's State from docker inspect."""
+        return json.loads(docker("inspect", "--format", "{{json .State}}", self.name))
+
+    def process_uids(self):
+        """The UIDs of every process in the container, as the host's kernel sees them."""
+        return {line.split()[0] for line in docker("top", self.name, "-eo", "uid,pid").splitlines()[1:]}
+
+    def logs(self):
+        """What the container printed, stdout and stderr."""
+        result = subprocess.run(["docker", "logs", self.name], capture_output=True, timeout=60)
+        return (result.stdout + result.stderr).decode(errors="replace")
+
+    def exec(self, *command, input=None, check=True):
+        """Run a command inside the container as its own user."""
+        return docker("exec", "--interactive", self.name, *command, input=input, check=check)
+
+    def sync(self, files):
+        """Copy {absolute path: text} into the container the way `skaffold dev` syncs.
+
+        Skaffold streams a tar of the changed files into `tar xmf - -C / --no-same-owner`
+        run by `kubectl exec` as the container's user; this does the same with docker exec.
+        """
+        self.exec("tar", "xmf", "-", "-C", "/", "--no-same-owner", input=tar_of(files))
+
+    def stop(self, timeout=30):
+        """docker stop (SIGTERM, then SIGKILL after timeout); return seconds taken and exit code."""
+        started = time.monotonic()
+        docker("stop", "--time", str(timeout), self.name, timeout=timeout + 30)
+        return time.monotonic() - started, self.state()["ExitCode"]
+
+    def remove(self):
+        """Remove the container, running or not."""
+        docker("rm", "--force", self.name, check=False)
+
+
+def tar_of(files):
+    """A tar stream holding {absolute path: text}, with paths relative to /."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for path, text in files.items():
+            data = text.encode()
+            member = tarfile.TarInfo(path.lstrip("/"))
+            member.size, member.mtime, member.mode = len(data), time.time(), 0o644
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()

@@ -1,0 +1,19 @@
+"""Code edits that the reload tests and benchmarks deliver to a running server."""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+VIEWS = REPO / "app" / "views.py"
+ATHLETE_EXPRESSION = 'current_app.config["FAVORITE_ATHLETE"]'
+
+
+def views_answering(athlete):
+    """The source of app/views.py with GET / hard-wired to answer athlete."""
+    source = VIEWS.read_text()
+    assert ATHLETE_EXPRESSION in source, "app/views.py no longer reads the athlete this way"
+    return source.replace(ATHLETE_EXPRESSION, repr(athlete), 1)
+
+
+def broken_views():
+    """The source of app/views.py with a syntax error in it."""
+    return VIEWS.read_text() + "\ndef broken(:\n"
