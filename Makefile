@@ -10,6 +10,9 @@ IMAGE ?= flask-app
 BASE_IMAGE ?=
 # `host` lets pip inside `docker build` use this machine's network settings.
 BUILD_NETWORK ?= default
+MINIKUBE_PROFILE ?= minikube
+# Where `make curl` reaches the Ingress; empty: http://$(minikube ip)/.
+INGRESS_URL ?=
 
 PYTEST := $(VENV)/bin/python -m pytest
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
@@ -36,6 +39,48 @@ image: ## Build both images, tagged IMAGE:dev and IMAGE:prod.
 	@$(call require,docker,Install Docker: https://docs.docker.com/get-docker/)
 	docker build $(BUILD_ARGS) --target dev -t $(IMAGE):dev .
 	docker build $(BUILD_ARGS) --target prod -t $(IMAGE):prod .
+
+##@ Kubernetes (minikube with Skaffold or Tilt)
+
+.PHONY: doctor
+doctor: ## Check that docker, minikube, kubectl, skaffold and tilt are installed.
+	$(PYTHON) scripts/doctor.py
+
+.PHONY: cluster
+cluster: ## Start minikube with the ingress addon and wait for its controller.
+	$(PYTHON) scripts/doctor.py docker minikube kubectl
+	MINIKUBE_PROFILE=$(MINIKUBE_PROFILE) sh scripts/cluster.sh
+
+.PHONY: dev
+dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
+	$(PYTHON) scripts/doctor.py skaffold
+	skaffold dev
+
+.PHONY: run
+run: cluster ## Deploy the prod image once: `skaffold run`.
+	$(PYTHON) scripts/doctor.py skaffold
+	skaffold run
+
+.PHONY: tilt
+tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
+	$(PYTHON) scripts/doctor.py tilt
+	tilt up
+
+.PHONY: curl
+curl: ## GET / through the Ingress and show the JSON.
+	@$(call require,curl,Install curl from your package manager.)
+	url="$(INGRESS_URL)"; url=$${url:-http://$$(minikube -p $(MINIKUBE_PROFILE) ip)/}; \
+	  echo "GET $$url"; curl --fail --silent --show-error --max-time 10 "$$url"; echo
+
+.PHONY: down
+down: ## Delete what `make dev`, `make run` or `make tilt` deployed.
+	if command -v skaffold >/dev/null; then skaffold delete; fi
+	if command -v tilt >/dev/null; then tilt down; fi
+
+.PHONY: e2e
+e2e: cluster venv ## End to end on minikube: skaffold run, the Ingress, skaffold dev with an edit.
+	$(PYTHON) scripts/doctor.py skaffold
+	E2E=1 $(PYTEST) tests/e2e
 
 ##@ Test
 

@@ -43,9 +43,8 @@ def log(message):
 
 def run_worker(fd, ready_fd):
     """Import the web stack, wait for the supervisor's go, then serve the app on fd."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
     import flask  # noqa: F401  (imported now so that the swap does not pay for it)
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     if sys.stdin.buffer.readline() != GO:
         return 0  # the supervisor went away before needing this spare

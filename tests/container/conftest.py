@@ -1,10 +1,9 @@
 """Fixtures for the container layer: a Docker engine and the two images built once."""
 
-import os
-
 import pytest
 
 from tests.support.docker import Container, build, engine_problem
+from tests.support.layers import cannot_run
 
 pytestmark = pytest.mark.container
 
@@ -13,11 +12,8 @@ pytestmark = pytest.mark.container
 def docker_engine():
     """A Docker engine that answers; in CI its absence fails the run, elsewhere it skips loudly."""
     problem = engine_problem()
-    if problem is None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CONTAINER LAYER CANNOT RUN in CI: {problem}. .ci/run must start dockerd.")
-    pytest.skip(f"CONTAINER LAYER SKIPPED: {problem} (start Docker, or see scripts/start-docker.sh)")
+    if problem is not None:
+        cannot_run("CONTAINER LAYER", problem, "Start Docker (scripts/start-docker.sh does it on Debian).")
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Starts minikube if it is not running, enables the nginx ingress addon and waits
+# for its controller. Honours KUBECONFIG and MINIKUBE_PROFILE.
+set -eu
+
+profile=${MINIKUBE_PROFILE:-minikube}
+kubeconfig=${KUBECONFIG:-$HOME/.kube/config}
+kubeconfig=${kubeconfig%%:*}
+
+# minikube writes its context into the kubeconfig; a file created by `sudo`
+# makes that fail with "permission denied" halfway through the start.
+if [ -e "$kubeconfig" ] && [ ! -w "$kubeconfig" ]; then
+  echo "cluster: $kubeconfig is not writable by $(id -un) (was it created with sudo?)." >&2
+  echo "cluster: fix it with: sudo chown $(id -u):$(id -g) $kubeconfig" >&2
+  echo "cluster: or use a file of your own: KUBECONFIG=\$HOME/.kube/minikube.yaml make cluster" >&2
+  exit 1
+fi
+mkdir -p "$(dirname "$kubeconfig")"
+
+if minikube -p "$profile" status >/dev/null 2>&1; then
+  echo "cluster: minikube profile $profile is running"
+  minikube -p "$profile" update-context
+else
+  minikube -p "$profile" start
+fi
+kubectl config use-context "$profile"
+minikube -p "$profile" addons enable ingress
+sh "$(dirname "$0")/wait-for-ingress.sh"

@@ -1,0 +1,137 @@
+"""Cross-checks: the files agree with each other and with the app they deploy."""
+
+import glob
+import re
+
+import pytest
+
+from app import create_app
+from tests.support.edits import REPO
+from tests.support.files import command_words, make_recipe, with_profile
+
+GATE = ["make", "test-unit"]
+
+
+@pytest.fixture(scope="module")
+def routes():
+    """The GET paths the app serves."""
+    return {rule.rule for rule in create_app({"TESTING": True}).url_map.iter_rules() if "GET" in rule.methods}
+
+
+def container_port(container, name):
+    """The containerPort of the named port."""
+    (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == name]
+    return port
+
+
+def test_image_name_is_the_same_everywhere(skaffold, tilt, container):
+    assert skaffold["build"]["artifacts"][0]["image"] == tilt.one("docker_build")["ref"] == container["image"]
+    assert [t["image"] for t in skaffold["test"]] == [container["image"]]
+
+
+def test_ports_agree(manifests, container, skaffold, tilt, dockerfile):
+    port = container_port(container, "http")
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    service_port = manifests["Service"]["spec"]["ports"][0]
+    backend = manifests["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert int(env["PORT"]) == port
+    assert service_port["targetPort"] == "http"
+    assert service_port["port"] == backend["port"]["number"] == skaffold["portForward"][0]["port"]
+    assert tilt.one("k8s_resource")["port_forwards"] == service_port["port"]
+    for target in ("dev", "prod"):
+        assert dockerfile.stages[target].last("EXPOSE") == str(port), target
+
+
+def test_labels_and_selectors_agree(manifests):
+    deployment, service = manifests["Deployment"], manifests["Service"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"] == labels
+    assert service["spec"]["selector"] == labels
+    for resource in manifests.values():
+        assert resource["metadata"]["labels"]["app"] == labels["app"], resource["kind"]
+
+
+def test_service_name_agrees(manifests, skaffold):
+    name = manifests["Service"]["metadata"]["name"]
+    backend = manifests["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend["name"] == name
+    assert skaffold["portForward"][0]["resourceName"] == name
+
+
+def test_tilt_attaches_the_ingress_to_the_workload(manifests, tilt):
+    ingress = manifests["Ingress"]["metadata"]["name"]
+    assert f"{ingress}:ingress" in tilt.one("k8s_resource")["objects"]
+    assert tilt.one("k8s_resource")["workload"] == manifests["Deployment"]["metadata"]["name"]
+
+
+def test_probe_paths_are_routes_the_app_serves(container, routes):
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"]["path"] in routes, probe
+
+
+def test_manifest_lists_agree_and_exist(skaffold, tilt):
+    listed = skaffold["manifests"]["rawYaml"]
+    assert tilt.one("k8s_yaml")["yaml"] == listed
+    for path in listed:
+        assert (REPO / path).is_file(), path
+
+
+def test_dockerfile_targets_named_by_skaffold_and_tilt_exist(skaffold, tilt, dockerfile):
+    named = {
+        skaffold["build"]["artifacts"][0]["docker"]["target"],
+        with_profile(skaffold, "dev")["build"]["artifacts"][0]["docker"]["target"],
+        tilt.one("docker_build")["target"],
+    }
+    assert named == {"dev", "prod"}
+    assert named <= set(dockerfile.stages)
+
+
+def test_skaffold_sync_matches_real_files_and_lands_in_the_workdir(skaffold, dockerfile):
+    (rule,) = with_profile(skaffold, "dev")["build"]["artifacts"][0]["sync"]["manual"]
+    synced = glob.glob(rule["src"], root_dir=REPO, recursive=True)
+    assert "app/views.py" in synced
+    assert rule["dest"] == dockerfile.workdir("dev")
+
+
+def test_tilt_sync_lands_where_the_image_holds_the_code(tilt, dockerfile):
+    (step,) = [s for s in tilt.one("docker_build")["live_update"] if s["builtin"] == "sync"]
+    copy = [arg for kind, arg in dockerfile.stages["dev"].instructions if kind == "COPY" and "app/" in arg]
+    assert copy, "the dev stage no longer copies app/"
+    destination = copy[0].split()[-1]
+    assert step["local_path"].strip("./") == "app"
+    assert step["remote_path"] == f"{dockerfile.workdir('dev')}/{destination.strip('./')}"
+
+
+def test_the_pod_runs_as_the_images_user(deployment, dockerfile):
+    uid = deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
+    for target in ("dev", "prod"):
+        assert dockerfile.stages[target].last("USER") == f"{uid}:{uid}", target
+
+
+def test_synced_code_is_owned_by_the_pods_user(deployment, dockerfile):
+    uid = deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"]
+    copy = [arg for kind, arg in dockerfile.stages["dev"].instructions if kind == "COPY" and "app/" in arg]
+    assert copy[0].startswith(f"--chown={uid}:{uid} ")
+
+
+def test_the_same_unit_test_gate_runs_everywhere(skaffold, tilt):
+    (custom,) = skaffold["test"][0]["custom"]
+    (after_sync,) = with_profile(skaffold, "dev")["build"]["artifacts"][0]["sync"]["hooks"]["after"]
+    assert command_words(custom["command"]) == GATE
+    assert command_words(after_sync["host"]["command"]) == GATE
+    assert command_words(tilt.one("local_resource", name="unit-tests")["cmd"]) == GATE
+
+
+def test_the_gate_is_the_unit_layer_of_make_test():
+    (gate,) = make_recipe("test-unit")
+    (everything,) = make_recipe("test")
+    assert re.fullmatch(r"\$\(PYTEST\) -q tests/unit", gate), gate
+    assert everything == "$(PYTEST)"
+    assert "tests" in (REPO / "pyproject.toml").read_text()
+
+
+def test_gate_dependencies_are_real_paths(skaffold, tilt):
+    for pattern in skaffold["test"][0]["custom"][0]["dependencies"]["paths"]:
+        assert glob.glob(pattern, root_dir=REPO, recursive=True), pattern
+    for path in tilt.one("local_resource", name="unit-tests")["deps"]:
+        assert (REPO / path).exists(), path

@@ -1,0 +1,84 @@
+"""Dockerfile: named stages, a pinned base, layer order, a clean hadolint, a tight context."""
+
+import fnmatch
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.edits import REPO
+
+HADOLINT = Path(sys.executable).parent / "hadolint"
+FINAL_TARGETS = ("dev", "prod")
+
+
+def test_every_stage_is_named():
+    for line in (REPO / "Dockerfile").read_text().splitlines():
+        if line.startswith("FROM "):
+            assert re.match(r"^FROM \S+ AS [a-z-]+$", line), line
+
+
+def test_base_image_is_an_argument_pinned_to_a_minor_version(dockerfile):
+    assert re.fullmatch(r"python:3\.\d+-slim(-[a-z]+)?", dockerfile.args["BASE_IMAGE"])
+    assert dockerfile.stages["base"].base == "${BASE_IMAGE}"
+
+
+def test_every_global_argument_is_used(dockerfile):
+    bases = " ".join(stage.base for stage in dockerfile.stages.values())
+    for name in dockerfile.args:
+        assert f"${{{name}}}" in bases or f"${name}" in bases, name
+
+
+def test_commands_are_exec_form(dockerfile):
+    for target in FINAL_TARGETS:
+        assert isinstance(json.loads(dockerfile.stages[target].last("CMD")), list), target
+
+
+def test_output_is_unbuffered(dockerfile):
+    assert "PYTHONUNBUFFERED=1" in dockerfile.stages["base"].last("ENV")
+
+
+def test_dependencies_are_installed_before_the_code_is_copied(dockerfile):
+    for target in FINAL_TARGETS:
+        copies = [arg for kind, arg in dockerfile.stages[target].instructions if kind == "COPY"]
+        venv = next(i for i, arg in enumerate(copies) if "/opt/venv" in arg)
+        code = next(i for i, arg in enumerate(copies) if "app/" in arg)
+        assert venv < code, target
+
+
+def test_prod_carries_no_dev_tooling(dockerfile):
+    copies = " ".join(arg for kind, arg in dockerfile.stages["prod"].instructions if kind == "COPY")
+    assert "devserver.py" not in copies
+    assert "--from=dev-venv" not in copies
+
+
+def test_hadolint_finds_nothing():
+    result = subprocess.run([str(HADOLINT), "--no-color", str(REPO / "Dockerfile")], capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, ""), result.stdout + result.stderr
+
+
+def dockerignore_keeps(path):
+    """Whether .dockerignore lets path into the build context (last matching rule wins)."""
+    kept = True
+    for rule in (REPO / ".dockerignore").read_text().splitlines():
+        rule = rule.strip()
+        if not rule or rule.startswith("#"):
+            continue
+        negated = rule.startswith("!")
+        pattern = rule.lstrip("!").rstrip("/")
+        if fnmatch.fnmatch(path, pattern) or path.startswith(pattern + "/"):
+            kept = negated
+    return kept
+
+
+def test_build_context_holds_what_the_image_copies_and_nothing_else(dockerfile):
+    for stage in dockerfile.stages.values():
+        for kind, argument in stage.instructions:
+            if kind == "COPY" and "--from=" not in argument:
+                sources = [word for word in argument.split()[:-1] if not word.startswith("--")]
+                for source in sources:
+                    assert dockerignore_keeps(source.rstrip("/")), source
+    for outside in ("tests/unit/test_views.py", "k8s/deployment.yaml", ".git/config", ".venv/bin/python",
+                    "README.md", "app/__pycache__/views.cpython-311.pyc"):
+        assert not dockerignore_keeps(outside), outside
