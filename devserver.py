@@ -8,9 +8,10 @@ every reload pays Python's start-up and Flask's imports (about 0.45 s on our
 machines). Here the supervisor owns the listening socket and always keeps a
 spare worker that has already imported Flask and Werkzeug and waits to be told
 to go. On a change the supervisor wakes the spare, which imports the app from
-disk and serves on the inherited socket, and only then stops the old worker:
-no request is refused during a reload, and code that fails to import leaves
-the previous version serving.
+disk and serves on the inherited socket, and only then retires the old worker,
+which stops accepting and finishes the requests it is answering: no request is
+refused or cut off by a reload, and code that fails to import leaves the
+previous version serving.
 """
 
 import os
@@ -31,6 +32,9 @@ GO = b"go\n"
 READY = b"ready"
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
+# A retiring worker stops accepting within this, then finishes what it answers.
+ACCEPT_POLL_SECONDS = 0.05
+RETIRE_TIMEOUT_SECONDS = 5
 
 
 def log(message):
@@ -54,23 +58,106 @@ def run_worker(fd, ready_fd):
 
     from app import create_app
 
-    class QuietHandler(WSGIRequestHandler):
-        """Werkzeug's handler without its request log: the app logs each request."""
+    connections = Connections()
+
+    class Handler(WSGIRequestHandler):
+        """Werkzeug's handler, registered while it runs and without its own request log
+        (the app logs each request)."""
+
+        served = 0
+        busy = False
+
+        def handle(self):
+            connections.add(self)
+            try:
+                super().handle()
+            finally:
+                connections.discard(self)
+
+        def run_wsgi(self):
+            self.busy = True
+            try:
+                super().run_wsgi()
+            finally:
+                self.busy = False
+                self.served += 1
+                if connections.retiring:
+                    self.close_connection = True
 
         def log_request(self, code="-", size="-"):
             pass
 
     host, port = address()
-    server = make_server(host, port, create_app(), threaded=True, request_handler=QuietHandler, fd=fd)
+    server = make_server(host, port, create_app(), threaded=True, request_handler=Handler, fd=fd)
+    start_thread = server.process_request
+
+    def process_request(request, client_address):
+        # Counted before its thread starts, so that retiring cannot miss it.
+        connections.expect()
+        start_thread(request, client_address)
+
+    server.process_request = process_request
+
+    def retire(signum, frame):
+        # shutdown() waits for serve_forever to return: it cannot run on this thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, retire)
     os.write(ready_fd, READY)
     os.close(ready_fd)
-    server.serve_forever()
+    server.serve_forever(poll_interval=ACCEPT_POLL_SECONDS)
+    connections.retire(RETIRE_TIMEOUT_SECONDS)
     return 0
+
+
+class Connections:
+    """The connections a worker is serving, so that a retiring worker can end
+    them without cutting off any request: an idle keep-alive connection is
+    closed at once (the client's next request then reaches the new code), one
+    that has not sent its first request yet or is being answered is finished."""
+
+    def __init__(self):
+        self.handlers = set()
+        self.accepted = 0
+        self.retiring = False
+        self.changed = threading.Condition()
+
+    def expect(self):
+        """Count a connection just accepted, whose handler has not started yet."""
+        with self.changed:
+            self.accepted += 1
+
+    def add(self, handler):
+        """Register a connection's handler when it starts."""
+        with self.changed:
+            self.accepted -= 1
+            self.handlers.add(handler)
+
+    def discard(self, handler):
+        """Forget a connection's handler when it ends."""
+        with self.changed:
+            self.handlers.discard(handler)
+            self.changed.notify_all()
+
+    def retire(self, timeout):
+        """Close idle connections, and wait at most timeout for the others to end."""
+        with self.changed:
+            self.retiring = True
+            for handler in self.handlers:
+                if handler.served and not handler.busy:
+                    try:
+                        handler.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass  # the client closed it already
+            self.changed.wait_for(lambda: not self.handlers and not self.accepted, timeout)
 
 
 def _exit_on_eof():
     """Exit as soon as the supervisor's end of our stdin is closed."""
-    sys.stdin.buffer.read()
+    # The raw descriptor, not sys.stdin: a thread blocked in a buffered read
+    # holds its lock, and the interpreter's shutdown then aborts on it.
+    while os.read(0, 1024):
+        pass
     os._exit(0)
 
 

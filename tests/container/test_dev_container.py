@@ -36,7 +36,7 @@ def test_a_synced_file_is_served_without_a_rebuild_or_restart(dev_image, run_con
 
     state = container.state()
     assert state["Running"] and state["StartedAt"] == started_at
-    assert "reloaded" in container.logs()
+    wait_until(lambda: "devserver: reloaded" in container.logs(), RELOAD_TIMEOUT, what="the reload being logged")
 
 
 def test_a_broken_sync_keeps_serving_and_a_fix_recovers(dev_image, run_container):

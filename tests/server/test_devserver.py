@@ -1,12 +1,13 @@
 """The dev server (python -m devserver) over real HTTP on 127.0.0.1."""
 
+import threading
 import time
 
 import pytest
 
 from tests.support.contract import check_contract
 from tests.support.edits import broken_views, views_answering
-from tests.support.http import answers, wait_until
+from tests.support.http import answers, request, wait_until
 from tests.support.servers import DEV_COMMAND, Server, running
 
 pytestmark = pytest.mark.server
@@ -56,3 +57,29 @@ def test_an_empty_athlete_stops_it_with_a_clear_message(source):
 def test_sigterm_ends_it_cleanly(source):
     with running(DEV_COMMAND, source) as server:
         assert server.stop() == 0
+
+
+def test_no_request_fails_while_reloads_happen(source):
+    """Clients hammering the server across several reloads see only whole answers."""
+    with running(DEV_COMMAND, source, {"FAVORITE_ATHLETE": "Start"}) as server:
+        stop, failures, seen = threading.Event(), [], set()
+
+        def client():
+            while not stop.is_set():
+                try:
+                    seen.add(request(server.url, "GET", "/", timeout=5).json()["athlete"])
+                except Exception as error:  # any failure at all is what this test looks for
+                    failures.append(repr(error))
+
+        clients = [threading.Thread(target=client) for _ in range(4)]
+        for thread in clients:
+            thread.start()
+        try:
+            for number in range(5):
+                (source / "app" / "views.py").write_text(views_answering(f"Reload {number}"))
+                wait_until(lambda n=number: f"Reload {n}" in seen, RELOAD_TIMEOUT, what=f"reload {number}")
+        finally:
+            stop.set()
+            for thread in clients:
+                thread.join()
+        assert failures == []
