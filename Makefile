@@ -101,9 +101,16 @@ $(VENV)/.installed: requirements.txt requirements-prod.txt requirements-dev.txt 
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
 	touch $@
 
+##@ Benchmarks
+
+.PHONY: bench
+bench: venv ## Measure edit-to-live, the test gate, throughput and image weight (bench-results/).
+	@$(call require,docker,Install Docker: https://docs.docker.com/get-docker/)
+	$(VENV)/bin/python -m bench
+
 ##@ Cleanup
 
 .PHONY: clean
-clean: ## Remove the virtualenv and Python caches.
-	rm -rf $(VENV) .pytest_cache
+clean: ## Remove the virtualenv, Python caches and benchmark results.
+	rm -rf $(VENV) .pytest_cache bench-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

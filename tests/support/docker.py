@@ -43,13 +43,23 @@ def engine_problem():
     return None
 
 
-def build(target, tag):
-    """Build one target of the Dockerfile, as the Makefile does."""
+def build(target, tag, context=REPO):
+    """Build one target of the Dockerfile in context, as the Makefile does."""
     args = ["build", "--quiet", "--network", BUILD_NETWORK, "--target", target, "-t", tag]
     if BASE_IMAGE:
         args += ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
-    docker(*args, str(REPO))
+    docker(*args, str(context))
     return tag
+
+
+def base_image():
+    """The base image the builds use: BASE_IMAGE, or the Dockerfile's default."""
+    if BASE_IMAGE:
+        return BASE_IMAGE
+    for line in (REPO / "Dockerfile").read_text().splitlines():
+        if line.startswith("ARG BASE_IMAGE="):
+            return line.split("=", 1)[1]
+    raise AssertionError("the Dockerfile declares no BASE_IMAGE default")
 
 
 def run_to_exit(image, env=None, timeout=60):
@@ -66,9 +76,10 @@ def image_size(image):
 class Container:
     """A detached container with its port 5000 published on 127.0.0.1."""
 
-    def __init__(self, image, env=None, name_prefix="flask-app-test"):
+    def __init__(self, image, env=None, name_prefix="flask-app-test", run_args=(), command=()):
         self.name = f"{name_prefix}-{uuid.uuid4().hex[:8]}"
-        docker("run", "--detach", "--name", self.name, "--publish", "127.0.0.1::5000", *env_flags(env), image)
+        docker("run", "--detach", "--name", self.name, "--publish", "127.0.0.1::5000", *env_flags(env),
+               *run_args, image, *command)
         host_port = docker("port", self.name, "5000/tcp").splitlines()[0].rsplit(":", 1)[1]
         self.url = f"http://127.0.0.1:{host_port}"
 
@@ -84,6 +95,10 @@ class Container:
     def state(self):
         """The container's State from docker inspect."""
         return json.loads(docker("inspect", "--format", "{{json .State}}", self.name))
+
+    def host_pids(self):
+        """The host PIDs of every process in the container."""
+        return [int(line.split()[0]) for line in docker("top", self.name, "-eo", "pid").splitlines()[1:]]
 
     def process_uids(self):
         """The UIDs of every process in the container, as the host's kernel sees them."""

@@ -1,0 +1,62 @@
+"""Run the benchmarks, print each figure and write the results as JSON.
+
+Usage: python -m bench [FIGURE ...]   figures: reload gate throughput weight (default: all)
+"""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+from bench import gate, image_weight, reload, throughput
+from tests.support.docker import build, docker, engine_problem
+from tests.support.edits import REPO
+
+FIGURES = {"reload": reload.run, "gate": gate.run, "throughput": throughput.run, "weight": image_weight.run}
+NEEDS_DOCKER = {"reload", "throughput", "weight"}
+RESULTS = REPO / "bench-results"
+
+
+def machine():
+    """What the figures were measured on."""
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "docker": docker("version", "--format", "{{.Server.Version}}").strip(),
+            "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                                     capture_output=True, text=True).stdout.strip()}
+
+
+def main(names):
+    """Run the named figures (all by default); return the exit status."""
+    unknown = set(names) - set(FIGURES)
+    if unknown:
+        print(f"bench: unknown figure(s) {', '.join(sorted(unknown))}; known: {', '.join(FIGURES)}", file=sys.stderr)
+        return 2
+    names = names or list(FIGURES)
+    if NEEDS_DOCKER & set(names):
+        problem = engine_problem()
+        if problem:
+            print(f"bench: needs a Docker engine: {problem}", file=sys.stderr)
+            return 1
+        images = {target: build(target, f"flask-app-bench:{target}") for target in ("dev", "prod")}
+    else:
+        images = {}
+
+    results = {"machine": machine(), "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    print(f"machine: {results['machine']['cores']} cores, {results['machine']['cpu']}, "
+          f"Docker {results['machine']['docker']}, commit {results['machine']['commit']}")
+    for name in names:
+        results[name] = FIGURES[name](images)
+
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"bench-{results['started'].replace(':', '')}.json"
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results: {path.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
