@@ -90,7 +90,7 @@ test: venv ## Run every test layer: unit, config, server and container.
 
 .PHONY: test-unit
 test-unit: venv ## Run the unit tests only (the fast gate before each deploy).
-	$(PYTEST) -q tests/unit
+	$(PYTEST) -q -p no:hypothesispytest tests/unit
 
 .PHONY: venv
 venv: $(VENV)/.installed ## Create or update the local virtualenv from the pinned requirements.

@@ -5,8 +5,13 @@ import os
 import pytest
 
 from app import create_app
+from tests.support.docker import build, engine_problem
+from tests.support.layers import cannot_run
 
 TEST_ATHLETE = "Test Athlete"
+
+# The end-to-end check needs a cluster: only `make e2e` (E2E=1) collects it.
+collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
 @pytest.fixture
@@ -22,5 +27,21 @@ def client(app):
     return app.test_client()
 
 
-# The end-to-end check needs a cluster: only `make e2e` (E2E=1) collects it.
-collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
+@pytest.fixture(scope="session")
+def docker_engine():
+    """A Docker engine that answers; in CI its absence fails the run, elsewhere it skips loudly."""
+    problem = engine_problem()
+    if problem is not None:
+        cannot_run("CONTAINER LAYER", problem, "Start Docker (scripts/start-docker.sh does it on Debian).")
+
+
+@pytest.fixture(scope="session")
+def dev_image(docker_engine):
+    """The dev target, built from the working tree."""
+    return build("dev", "flask-app-test:dev")
+
+
+@pytest.fixture(scope="session")
+def prod_image(docker_engine):
+    """The prod target, built from the working tree."""
+    return build("prod", "flask-app-test:prod")

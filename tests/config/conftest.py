@@ -3,11 +3,8 @@
 import pytest
 
 from tests.support.edits import REPO
-from tests.support.files import load_dockerfile, load_manifests, load_yaml
+from tests.support.files import MANIFEST_PATHS, load_dockerfile, load_manifests, load_yaml
 from tests.support.tilt import run_tiltfile
-
-MANIFEST_PATHS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml")
-
 
 @pytest.fixture(scope="session")
 def manifests():

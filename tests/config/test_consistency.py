@@ -47,6 +47,7 @@ def test_labels_and_selectors_agree(manifests):
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert deployment["spec"]["selector"]["matchLabels"] == labels
     assert service["spec"]["selector"] == labels
+    assert manifests["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"] == labels
     for resource in manifests.values():
         assert resource["metadata"]["labels"]["app"] == labels["app"], resource["kind"]
 
@@ -58,9 +59,10 @@ def test_service_name_agrees(manifests, skaffold):
     assert skaffold["portForward"][0]["resourceName"] == name
 
 
-def test_tilt_attaches_the_ingress_to_the_workload(manifests, tilt):
-    ingress = manifests["Ingress"]["metadata"]["name"]
-    assert f"{ingress}:ingress" in tilt.one("k8s_resource")["objects"]
+def test_tilt_attaches_the_ingress_and_the_budget_to_the_workload(manifests, tilt):
+    objects = tilt.one("k8s_resource")["objects"]
+    assert f"{manifests['Ingress']['metadata']['name']}:ingress" in objects
+    assert f"{manifests['PodDisruptionBudget']['metadata']['name']}:poddisruptionbudget" in objects
     assert tilt.one("k8s_resource")["workload"] == manifests["Deployment"]["metadata"]["name"]
 
 
@@ -125,7 +127,8 @@ def test_the_same_unit_test_gate_runs_everywhere(skaffold, tilt):
 def test_the_gate_is_the_unit_layer_of_make_test():
     (gate,) = make_recipe("test-unit")
     (everything,) = make_recipe("test")
-    assert re.fullmatch(r"\$\(PYTEST\) -q tests/unit", gate), gate
+    # Only the unit tests, without plugins they do not use (hypothesis costs 0.2 s to load).
+    assert re.fullmatch(r"\$\(PYTEST\) -q (-p no:\w+ )*tests/unit", gate), gate
     assert everything == "$(PYTEST)"
     assert "tests" in (REPO / "pyproject.toml").read_text()
 

@@ -5,8 +5,8 @@ import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
 
-from tests.config.conftest import MANIFEST_PATHS
 from tests.support.edits import REPO
+from tests.support.files import MANIFEST_PATHS
 
 OLDEST_SUPPORTED = (1, 30)
 VERSIONS = sorted(
@@ -87,3 +87,10 @@ def test_ingress_routes_every_host_to_the_service(manifests):
     assert "host" not in rule, "a host rule would stop http://$(minikube ip)/ from matching"
     (path,) = rule["http"]["paths"]
     assert (path["path"], path["pathType"]) == ("/", "Prefix")
+
+
+def test_disruption_budget_keeps_two_of_three_through_a_drain(manifests, deployment):
+    budget = manifests["PodDisruptionBudget"]["spec"]
+    assert budget["minAvailable"] == 2
+    # A budget that asks for every replica would block drains for ever.
+    assert budget["minAvailable"] < deployment["spec"]["replicas"]

@@ -8,7 +8,7 @@ import jsonpatch
 import jsonschema
 import pytest
 
-from tests.support.files import command_words, skaffold_profile, with_profile
+from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile, with_profile
 from tests.support.layers import cannot_run
 
 SCHEMA_VARIABLE = "SKAFFOLD_SCHEMA"
@@ -74,7 +74,7 @@ def test_remote_profile_pushes(skaffold):
 
 
 def test_deploys_the_raw_manifests_with_kubectl(skaffold):
-    assert skaffold["manifests"]["rawYaml"] == ["k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml"]
+    assert skaffold["manifests"]["rawYaml"] == list(MANIFEST_PATHS)
     assert "kubectl" in skaffold["deploy"]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import starlark_go
 
+from tests.support.files import MANIFEST_PATHS
 from tests.support.layers import cannot_run
 from tests.support.tilt import SIGNATURES, run_tiltfile
 
@@ -34,7 +35,7 @@ def test_requirements_changes_rebuild_instead_of_syncing(tilt):
 
 def test_deploys_the_manifests_and_forwards_port_5000(tilt):
     (manifests,) = tilt.of("k8s_yaml")
-    assert manifests["yaml"] == ["k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml"]
+    assert manifests["yaml"] == list(MANIFEST_PATHS)
     resource = tilt.one("k8s_resource", workload="flask-app")
     assert resource["port_forwards"] == 5000
     assert resource["resource_deps"] == ["unit-tests"]

@@ -9,6 +9,9 @@ import yaml
 
 from tests.support.edits import REPO
 
+# The manifests that Skaffold and Tilt deploy, in the order they apply them.
+MANIFEST_PATHS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml", "k8s/pdb.yaml")
+
 
 def load_yaml(relative_path):
     """The single YAML document in a file of the repo."""

@@ -1,0 +1,32 @@
+"""Fixtures for the hardening layer: the prod server, in a container where Docker answers."""
+
+import pytest
+
+from tests.support.docker import engine_problem
+from tests.support.prod import ContainerTarget, HostTarget
+from tests.support.servers import copy_of_source
+
+
+@pytest.fixture(scope="module")
+def start_prod(request, tmp_path_factory):
+    """Start prod servers (removed after the module): the image if Docker answers, else gunicorn here."""
+    started = []
+
+    def start(env=None):
+        if engine_problem() is None:
+            target = ContainerTarget(request.getfixturevalue("prod_image"), env)
+        else:
+            print("HARDENING LAYER: no Docker engine, testing gunicorn on the host instead of the image")
+            target = HostTarget(copy_of_source(tmp_path_factory.mktemp("prod")), env)
+        started.append(target)
+        return target
+
+    yield start
+    for target in started:
+        target.remove()
+
+
+@pytest.fixture(scope="module")
+def prod(start_prod):
+    """One prod server shared by a module's tests, so that they also show it survives them all."""
+    return start_prod()

@@ -1,0 +1,66 @@
+"""Graceful shutdown: SIGTERM lets in-flight requests finish and the server exit 0 promptly."""
+
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.support.http import request
+from tests.support.prod import whole_response
+
+pytestmark = pytest.mark.hardening
+IN_FLIGHT = 8
+GRACEFUL_TIMEOUT = 20  # gunicorn.conf.py's default
+
+
+def test_sigterm_finishes_in_flight_requests_and_exits_0(start_prod):
+    target = start_prod()
+    address = urlsplit(target.url)
+
+    # Requests the server has accepted and started reading when SIGTERM arrives.
+    in_flight = [socket.create_connection((address.hostname, address.port), timeout=10) for _ in range(IN_FLIGHT)]
+    for connection in in_flight:
+        connection.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+
+    # And a load of whole requests, each started before SIGTERM, running through it.
+    terminating, failures, completed = threading.Event(), [], []
+
+    def load():
+        while not terminating.is_set():
+            try:
+                completed.append(request(target.url, "GET", "/", headers={"Connection": "close"}).status)
+            except Exception as error:  # any failure of a request started before SIGTERM
+                failures.append(repr(error))
+
+    loaders = [threading.Thread(target=load) for _ in range(4)]
+    for thread in loaders:
+        thread.start()
+    time.sleep(1.0)
+
+    outcome = {}
+    stopper = threading.Thread(target=lambda: outcome.update(zip(("seconds", "code"), target.terminate())))
+    terminating.set()
+    stopper.start()
+    for thread in loaders:
+        thread.join()
+    time.sleep(0.5)
+    answers = []
+    for connection in in_flight:
+        connection.sendall(b"\r\n")
+        received = b""
+        while not whole_response(received):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        answers.append(received.split(b" ", 2)[1] if received else b"none")
+        connection.close()
+    stopper.join(GRACEFUL_TIMEOUT + 10)
+
+    assert failures == [], failures[:5]
+    assert completed and set(completed) == {200}
+    assert answers == [b"200"] * IN_FLIGHT
+    assert outcome["code"] == 0
+    assert outcome["seconds"] < GRACEFUL_TIMEOUT
