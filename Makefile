@@ -11,10 +11,20 @@ BASE_IMAGE ?=
 # `host` lets pip inside `docker build` use this machine's network settings.
 BUILD_NETWORK ?= default
 MINIKUBE_PROFILE ?= minikube
+# The tools of the Kubernetes loop, pinned to current stable releases. A target
+# that needs one downloads it into ./bin (checksum verified) when the one on
+# PATH is missing or older; ./bin comes first on PATH for every target.
+MINIKUBE_VERSION ?= 1.38.1
+KUBECTL_VERSION ?= 1.37.1
+SKAFFOLD_VERSION ?= 2.17.0
+TILT_VERSION ?= 0.37.0
+export MINIKUBE_VERSION KUBECTL_VERSION SKAFFOLD_VERSION TILT_VERSION
+export PATH := $(CURDIR)/bin:$(PATH)
 # Where `make curl` reaches the Ingress; empty: http://$(minikube ip)/.
 INGRESS_URL ?=
 
 PYTEST := $(VENV)/bin/python -m pytest
+TOOLS := $(PYTHON) scripts/tools.py
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
 # $(call require,TOOL,HOW TO GET IT): stop with a clear message when TOOL is missing.
@@ -43,27 +53,31 @@ image: ## Build both images, tagged IMAGE:dev and IMAGE:prod.
 ##@ Kubernetes (minikube with Skaffold or Tilt)
 
 .PHONY: doctor
-doctor: ## Check that docker, minikube, kubectl, skaffold and tilt are installed.
-	$(PYTHON) scripts/doctor.py
+doctor: ## Say where docker, minikube, kubectl, skaffold and tilt are, and if they meet the pins.
+	$(TOOLS) doctor
+
+.PHONY: tools
+tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or older than its pin into ./bin.
+	$(TOOLS) ensure minikube kubectl skaffold tilt
 
 .PHONY: cluster
 cluster: ## Start minikube with the ingress addon and wait for its controller.
-	$(PYTHON) scripts/doctor.py docker minikube kubectl
+	$(TOOLS) ensure docker minikube kubectl
 	MINIKUBE_PROFILE=$(MINIKUBE_PROFILE) sh scripts/cluster.sh
 
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
-	$(PYTHON) scripts/doctor.py skaffold
+	$(TOOLS) ensure skaffold
 	skaffold dev
 
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
-	$(PYTHON) scripts/doctor.py skaffold
+	$(TOOLS) ensure skaffold
 	skaffold run
 
 .PHONY: tilt
 tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
-	$(PYTHON) scripts/doctor.py tilt
+	$(TOOLS) ensure tilt
 	tilt up
 
 .PHONY: curl
@@ -79,7 +93,7 @@ down: ## Delete what `make dev`, `make run` or `make tilt` deployed.
 
 .PHONY: e2e
 e2e: cluster venv ## End to end on minikube: skaffold run, the Ingress, skaffold dev with an edit.
-	$(PYTHON) scripts/doctor.py skaffold
+	$(TOOLS) ensure skaffold
 	E2E=1 $(PYTEST) tests/e2e
 
 ##@ Test
