@@ -126,5 +126,5 @@ bench: venv ## Measure edit-to-live, the test gate, throughput and image weight 
 
 .PHONY: clean
 clean: ## Remove the virtualenv, Python caches and benchmark results.
-	rm -rf $(VENV) .pytest_cache bench-results
+	rm -rf $(VENV) .pytest_cache .hypothesis bench-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
