@@ -62,17 +62,6 @@ def test_probes_use_http_get_on_the_named_port(container):
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
 
 
-def test_pod_spec_meets_the_restricted_pod_security_profile(deployment, container):
-    pod = deployment["spec"]["template"]["spec"]
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    assert pod["securityContext"]["runAsUser"] > 0
-    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
-    for forbidden in ("hostNetwork", "hostPID", "hostIPC", "volumes"):
-        assert forbidden not in pod, forbidden
-
-
 def test_service_is_cluster_ip_with_a_named_port(manifests):
     service = manifests["Service"]
     assert service["metadata"]["name"] == "flask-app-service"

@@ -27,6 +27,13 @@ def test_pod_meets_the_restricted_profile(pod):
     assert violations(pod) == []
 
 
+def test_pod_goes_further_than_the_profile_requires(pod, container):
+    assert pod["securityContext"]["runAsUser"] > 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert "volumes" not in pod
+
+
 @pytest.mark.parametrize(("change", "control"), [
     (lambda p: p["containers"][0]["securityContext"].update(privileged=True), "privileged"),
     (lambda p: p["containers"][0]["securityContext"].update(allowPrivilegeEscalation=True), "allowPrivilegeEscalation"),

@@ -76,17 +76,23 @@ def raw_exchange(url, payload, timeout=5.0, first_response_only=False):
     address = urlsplit(url)
     with socket.create_connection((address.hostname, address.port), timeout=timeout) as connection:
         connection.sendall(payload)
-        received = b""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not (first_response_only and whole_response(received)):
-            try:
-                chunk = connection.recv(65536)
-            except (TimeoutError, ConnectionResetError):
-                break
-            if not chunk:
-                break
-            received += chunk
-        return received
+        return read_response(connection, timeout, first_response_only)
+
+
+def read_response(connection, timeout, first_response_only=True):
+    """What the server sends on connection until it closes, timeout passes or, with
+    first_response_only, one whole response has arrived."""
+    received = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (first_response_only and whole_response(received)):
+        try:
+            chunk = connection.recv(65536)
+        except (TimeoutError, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        received += chunk
+    return received
 
 
 def whole_response(raw):
