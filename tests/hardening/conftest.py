@@ -3,6 +3,8 @@
 import pytest
 
 from tests.support.docker import engine_problem
+from tests.support.files import gunicorn_default
+from tests.support.http import wait_until
 from tests.support.prod import ContainerTarget, HostTarget
 from tests.support.servers import copy_of_source
 
@@ -19,6 +21,9 @@ def start_prod(request, tmp_path_factory):
             print("HARDENING LAYER: no Docker engine, testing gunicorn on the host instead of the image")
             target = HostTarget(copy_of_source(tmp_path_factory.mktemp("prod")), env)
         started.append(target)
+        # Ready means one worker answers; the tests need every worker booted.
+        workers = int((env or {}).get("WEB_CONCURRENCY", gunicorn_default("WEB_CONCURRENCY")))
+        wait_until(lambda: len(target.pids()) == 1 + workers, 30, what=f"{workers} gunicorn workers booting")
         return target
 
     yield start

@@ -85,6 +85,12 @@ def load_dockerfile():
     return parse_dockerfile((REPO / "Dockerfile").read_text())
 
 
+def gunicorn_default(variable):
+    """The default gunicorn.conf.py gives a setting read from the environment variable."""
+    text = (REPO / "gunicorn.conf.py").read_text()
+    return int(re.search(rf'"{re.escape(variable)}", "(\d+)"', text).group(1))
+
+
 def make_recipe(target):
     """The recipe lines of a Makefile target, as written."""
     lines = (REPO / "Makefile").read_text().splitlines()
