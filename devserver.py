@@ -89,6 +89,11 @@ def run_worker(fd, ready_fd):
 
     host, port = address()
     server = make_server(host, port, create_app(), threaded=True, request_handler=Handler, fd=fd)
+    # Every worker waits on the one listening socket, and a new connection wakes them
+    # all: the ones that lose the race to accept it must get EAGAIN, not wait inside
+    # accept() for a connection that may never come (and a SIGTERM with it).
+    os.set_blocking(server.socket.fileno(), False)
+    server.timeout = ACCEPT_POLL_SECONDS
     start_thread = server.process_request
 
     def process_request(request, client_address):
@@ -98,14 +103,19 @@ def run_worker(fd, ready_fd):
 
     server.process_request = process_request
 
+    retiring = []
+
     def retire(signum, frame):
-        # shutdown() waits for serve_forever to return: it cannot run on this thread.
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        # Only a flag: a handler that took a lock could interrupt its holder.
+        retiring.append(signum)
 
     signal.signal(signal.SIGTERM, retire)
+    signal.signal(signal.SIGINT, retire)
     os.write(ready_fd, READY)
     os.close(ready_fd)
-    server.serve_forever(poll_interval=ACCEPT_POLL_SECONDS)
+    while not retiring:
+        server.handle_request()  # at most one connection, or ACCEPT_POLL_SECONDS
+    server.server_close()  # new connections go to the worker that replaces this one
     connections.retire(RETIRE_TIMEOUT_SECONDS)
     return 0
 
@@ -164,6 +174,58 @@ def _exit_on_eof():
 # --- the supervisor: owns the socket, watches the files, swaps workers ---------
 
 
+class Wakeups:
+    """What the supervisor waits for: a change to the code, or a signal to stop.
+
+    Both arrive as bytes on one pipe, so that every wait in the supervisor, the wait
+    for a new worker to serve included, ends at once on either. Signals are written
+    there by Python's C-level handler (signal.set_wakeup_fd), which wakes the main
+    thread even when the signal lands on the watcher's thread; the Python-level
+    handler only sets a flag, so no signal can interrupt the supervisor halfway
+    through starting or stopping a worker.
+    """
+
+    def __init__(self):
+        self.read_fd, self.write_fd = os.pipe()
+        for fd in (self.read_fd, self.write_fd):
+            os.set_blocking(fd, False)
+        self.changed = False
+        self.stopping = False
+
+    def catch_signals(self, *signals):
+        """Turn each of signals into a request to stop."""
+        signal.set_wakeup_fd(self.write_fd, warn_on_full_buffer=False)
+        for sig in signals:
+            signal.signal(sig, self._stop)
+
+    def _stop(self, signum, frame):
+        self.stopping = True
+
+    def change(self):
+        """Note a change to the code (called from the watcher's thread)."""
+        self.changed = True
+        try:
+            os.write(self.write_fd, b"c")
+        except BlockingIOError:
+            pass  # the pipe is full of wakeups already
+
+    def take_change(self):
+        """Whether the code changed since the last call."""
+        changed, self.changed = self.changed, False
+        return changed
+
+    def wait(self, timeout, *fds):
+        """Sleep until a wakeup, one of fds being readable, or timeout; return the readable fds."""
+        readable, _, _ = select.select([self.read_fd, *fds], [], [], timeout)
+        if self.read_fd in readable:
+            try:
+                while os.read(self.read_fd, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+        return [fd for fd in readable if fd != self.read_fd]
+
+
 class Worker:
     """A worker process and the pipe on which it says that it serves."""
 
@@ -174,15 +236,26 @@ class Worker:
             [sys.executable, "-m", "devserver", "--worker", str(fd), str(ready_w)],
             stdin=subprocess.PIPE,
             pass_fds=(fd, ready_w),
+            # Its own process group: Ctrl-C in a terminal reaches only the supervisor,
+            # which retires each worker in order.
+            process_group=0,
         )
         os.close(ready_w)
 
-    def start(self):
-        """Tell the worker to load the code; return whether it serves it."""
+    def start(self, wakeups):
+        """Tell the worker to load the code; return whether it serves it.
+
+        Gives up when the code takes START_TIMEOUT_SECONDS to start, or at once when
+        the supervisor is told to stop.
+        """
         self.process.stdin.write(GO)
         self.process.stdin.flush()
-        readable, _, _ = select.select([self.ready], [], [], START_TIMEOUT_SECONDS)
-        serving = bool(readable) and os.read(self.ready, len(READY)) == READY
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        serving = False
+        while not wakeups.stopping and time.monotonic() < deadline:
+            if wakeups.wait(max(0, deadline - time.monotonic()), self.ready):
+                serving = os.read(self.ready, len(READY)) == READY
+                break
         os.close(self.ready)
         if not serving:
             self.stop()
@@ -196,16 +269,21 @@ class Worker:
         """End the process and wait for it."""
         if self.alive():
             self.process.terminate()
-        self.process.wait()
+        try:
+            self.process.wait(RETIRE_TIMEOUT_SECONDS + 1)
+        except subprocess.TimeoutExpired:
+            log(f"worker {self.process.pid} did not stop within {RETIRE_TIMEOUT_SECONDS + 1} s; killing it")
+            self.process.kill()
+            self.process.wait()
         self.process.stdin.close()
 
 
 class Supervisor:
     """Keeps one worker serving and one spare warm; swaps them when code changes."""
 
-    def __init__(self, listener):
+    def __init__(self, listener, wakeups):
         self.listener = listener
-        self.changed = threading.Event()
+        self.wakeups = wakeups
         self.active = None
         self.spare = Worker(listener)
 
@@ -215,9 +293,12 @@ class Supervisor:
         Return whether the new code serves; if it does not (a syntax error, say),
         the old worker goes on serving the previous version.
         """
-        worker = self.spare if self.spare.alive() else Worker(self.listener)
-        serving = worker.start()
-        self.spare = Worker(self.listener)
+        if not self.spare.alive():
+            self.spare = Worker(self.listener)
+        worker, self.spare = self.spare, None
+        serving = worker.start(self.wakeups)
+        if not self.wakeups.stopping:
+            self.spare = Worker(self.listener)
         if not serving:
             return False
         if self.active is not None:
@@ -228,38 +309,46 @@ class Supervisor:
     def on_change(self, path):
         """Note a change to a Python file (called from the watcher's thread)."""
         if path.endswith(".py"):
-            self.changed.set()
+            self.wakeups.change()
 
     def _settle(self):
         """Wait until changes stop arriving, so one burst of saves is one reload."""
         deadline = time.monotonic() + MAX_DEBOUNCE_SECONDS
-        while time.monotonic() < deadline:
-            self.changed.clear()
-            if not self.changed.wait(QUIET_SECONDS):
+        while not self.wakeups.stopping and time.monotonic() < deadline:
+            self.wakeups.wait(QUIET_SECONDS)
+            if not self.wakeups.take_change():
                 return
 
     def serve(self):
-        """Serve until stopped; return the exit status for the process."""
+        """Serve until told to stop; return the exit status for the process."""
         if not self.swap():
             # The code the image was built with does not start (a bad setting,
             # say): exit, so that the container fails visibly.
-            return 1
-        while True:
-            if self.changed.wait(0.5):
+            return 0 if self.wakeups.stopping else 1
+        reported_stopped = False
+        while not self.wakeups.stopping:
+            self.wakeups.wait(0.5)
+            if self.wakeups.take_change():
                 self._settle()
+                if self.wakeups.stopping:
+                    break
                 if self.swap():
                     log("reloaded")
+                    reported_stopped = False
+                elif self.wakeups.stopping:
+                    break
                 elif self.active.alive():
                     log("the changed code does not start (see above); still serving the previous version")
                 else:
                     log("the changed code does not start (see above); fix it and save again")
-            elif not self.active.alive():
+            elif not self.active.alive() and not reported_stopped:
                 log("the app stopped; waiting for a change to restart it")
-                self.changed.wait()
+                reported_stopped = True
+        return 0
 
     def stop(self):
-        """End both workers."""
-        for worker in (self.active, self.spare):
+        """End every worker, the one serving last so that it finishes its requests."""
+        for worker in (self.spare, self.active):
             if worker is not None:
                 worker.stop()
 
@@ -306,17 +395,14 @@ def main(argv):
     if argv[:1] == ["--worker"]:
         return run_worker(int(argv[1]), int(argv[2]))
 
+    # First, so that a signal from here on stops the server cleanly. As PID 1 in a
+    # container, SIGTERM would otherwise be ignored.
+    wakeups = Wakeups()
+    wakeups.catch_signals(signal.SIGTERM, signal.SIGINT)
     host, port = address()
     watch_dir = Path(os.environ.get("WATCH_DIR", Path(__file__).resolve().parent / "app"))
     listener = listen(host, port)
-    supervisor = Supervisor(listener)
-
-    def stop(signum, frame):
-        raise SystemExit(0)
-
-    # As PID 1 in a container, SIGTERM is ignored unless handled.
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    supervisor = Supervisor(listener, wakeups)
     observer = watch(supervisor, watch_dir)
     log(f"serving on http://{host}:{port}, reloading on changes to {watch_dir}/**/*.py")
     try:

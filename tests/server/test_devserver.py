@@ -1,5 +1,6 @@
 """The dev server (python -m devserver) over real HTTP on 127.0.0.1."""
 
+import os
 import threading
 import time
 
@@ -8,6 +9,7 @@ import pytest
 from tests.support.contract import check_contract
 from tests.support.edits import broken_views, views_answering
 from tests.support.http import answers, request, wait_until
+from tests.support.processes import fd_flags, socket_fds
 from tests.support.servers import DEV_COMMAND, Server, running
 
 pytestmark = pytest.mark.server
@@ -57,6 +59,17 @@ def test_an_empty_athlete_stops_it_with_a_clear_message(source):
 def test_sigterm_ends_it_cleanly(source):
     with running(DEV_COMMAND, source) as server:
         assert server.stop() == 0
+
+
+def test_workers_never_wait_inside_accept(source):
+    """Every worker polls the one listening socket and a connection wakes them all: the
+    losers of the race to accept it must not block in accept(), where a SIGTERM cannot
+    end them (the shutdown then waits for a connection that may never come)."""
+    with running(DEV_COMMAND, source) as server:
+        listeners = socket_fds(server.process.pid)
+        assert len(listeners) == 1
+        flags = fd_flags(server.process.pid, listeners[0])
+        assert flags & os.O_NONBLOCK, "the shared listening socket is blocking"
 
 
 def test_no_request_fails_while_reloads_happen(source):

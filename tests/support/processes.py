@@ -1,5 +1,6 @@
 """The processes of a running server, seen from this machine's /proc."""
 
+import os
 from pathlib import Path
 
 
@@ -32,3 +33,24 @@ def rss_bytes(pids):
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) * 1024
     return total
+
+
+def handles(pid, sig):
+    """Whether process pid has installed a handler for signal sig (its SigCgt mask)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
+    return False
+
+
+def socket_fds(pid):
+    """The file descriptors of process pid that are sockets."""
+    return [int(fd.name) for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:")]
+
+
+def fd_flags(pid, fd):
+    """The open-file flags (os.O_*) of descriptor fd of process pid."""
+    for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines():
+        if line.startswith("flags:"):
+            return int(line.split()[1], 8)
+    raise LookupError(f"no flags for fd {fd} of process {pid}")
