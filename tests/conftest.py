@@ -5,13 +5,20 @@ import os
 import pytest
 
 from app import create_app
-from tests.support.docker import build, engine_problem
-from tests.support.layers import cannot_run
+from tests.support.docker import base_image, base_image_problem, build, engine_problem
+from tests.support.layers import cannot_run, one_line_per_reason
 
 TEST_ATHLETE = "Test Athlete"
 
 # The end-to-end check needs a cluster: only `make e2e` (E2E=1) collects it.
 collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """One summary line for each layer that cannot run, however many tests it holds."""
+    report = (yield).get_result()
+    one_line_per_reason(report)
 
 
 @pytest.fixture
@@ -36,12 +43,22 @@ def docker_engine():
 
 
 @pytest.fixture(scope="session")
-def dev_image(docker_engine):
+def base(docker_engine):
+    """The base image of both targets, present in the engine (pulled if it must be)."""
+    problem = base_image_problem(base_image())
+    if problem is not None:
+        cannot_run("CONTAINER LAYER", problem, "Set BASE_IMAGE to a local image with python3 and its venv module "
+                   "(scripts/build-base-image.sh builds one)")
+    return base_image()
+
+
+@pytest.fixture(scope="session")
+def dev_image(base):
     """The dev target, built from the working tree."""
     return build("dev", "flask-app-test:dev")
 
 
 @pytest.fixture(scope="session")
-def prod_image(docker_engine):
+def prod_image(base):
     """The prod target, built from the working tree."""
     return build("prod", "flask-app-test:prod")

@@ -43,6 +43,24 @@ def engine_problem():
     return None
 
 
+def base_image_problem(image, pull_timeout=300):
+    """Why the base image cannot be had here (docker's own words), or None once it is local.
+
+    Pulled when absent, as `docker build` would, but once and up front: a registry that
+    cannot be reached is one message, not one failure per image that builds on it.
+    """
+    if subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60).returncode == 0:
+        return None
+    try:
+        result = subprocess.run(["docker", "pull", "--quiet", image], capture_output=True, timeout=pull_timeout)
+    except subprocess.TimeoutExpired:
+        return f"the base image {image} cannot be pulled: no answer within {pull_timeout} s"
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        return f"the base image {image} cannot be pulled: {message[-1] if message else 'docker pull failed'}"
+    return None
+
+
 def build(target, tag, context=REPO):
     """Build one target of the Dockerfile in context, as the Makefile does."""
     args = ["build", "--quiet", "--network", BUILD_NETWORK, "--target", target, "-t", tag]
