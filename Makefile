@@ -11,17 +11,16 @@ BASE_IMAGE ?=
 # `host` lets pip inside `docker build` use this machine's network settings.
 BUILD_NETWORK ?= default
 MINIKUBE_PROFILE ?= minikube
-# The tools of the Kubernetes loop, pinned to current stable releases. A target
-# that needs one downloads it into ./bin (checksum verified) when the one on
-# PATH is missing or older; ./bin comes first on PATH for every target.
-MINIKUBE_VERSION ?= 1.38.1
-KUBECTL_VERSION ?= 1.37.1
-SKAFFOLD_VERSION ?= 2.17.0
-TILT_VERSION ?= 0.37.0
-export MINIKUBE_VERSION KUBECTL_VERSION SKAFFOLD_VERSION TILT_VERSION
+# Every tool version is pinned in versions.env (the one place; scripts read it too).
+# A target that needs minikube, kubectl, skaffold or tilt downloads the pinned
+# release into ./bin (checksum verified) when the one on PATH is missing or too
+# old; ./bin comes first on PATH for every target.
+include versions.env
+export MINIKUBE_VERSION KUBERNETES_VERSION SKAFFOLD_VERSION TILT_VERSION
 export PATH := $(CURDIR)/bin:$(PATH)
-# Where `make curl` reaches the Ingress; empty: http://$(minikube ip)/.
+# Where `make curl` reaches the Ingress; empty: found from minikube (see scripts/curl-ingress.sh).
 INGRESS_URL ?=
+export INGRESS_URL MINIKUBE_PROFILE
 
 PYTEST := $(VENV)/bin/python -m pytest
 TOOLS := $(PYTHON) scripts/tools.py
@@ -83,8 +82,7 @@ tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
 	@$(call require,curl,Install curl from your package manager.)
-	url="$(INGRESS_URL)"; url=$${url:-http://$$(minikube -p $(MINIKUBE_PROFILE) ip)/}; \
-	  echo "GET $$url"; curl --fail --silent --show-error --max-time 10 "$$url"; echo
+	@sh scripts/curl-ingress.sh
 
 .PHONY: down
 down: ## Delete what `make dev`, `make run` or `make tilt` deployed.
@@ -92,14 +90,34 @@ down: ## Delete what `make dev`, `make run` or `make tilt` deployed.
 	if command -v tilt >/dev/null; then tilt down; fi
 
 .PHONY: e2e
-e2e: cluster venv ## End to end on minikube: skaffold run, the Ingress, skaffold dev with an edit.
-	$(TOOLS) ensure skaffold
-	E2E=1 $(PYTEST) tests/e2e
+e2e: cluster venv ## End to end on minikube: the e2e layer of `make test`, with the real tools.
+	$(TOOLS) ensure skaffold tilt
+	$(PYTEST) tests/e2e
+
+##@ CI cluster (test equipment: Kubernetes, Skaffold and Tilt built from Go modules)
+
+.PHONY: e2e-tools
+e2e-tools: ## Build etcd, Kubernetes, cri-dockerd, Traefik, skaffold and tilt at their pins (slow once).
+	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
+	$(PYTHON) scripts/gotools.py build
+
+.PHONY: e2e-cluster
+e2e-cluster: e2e-tools ## Start the one-node cluster of host processes (root, Linux); KUBECONFIG it prints.
+	bash hack/cluster/up.sh
+
+.PHONY: e2e-cluster-down
+e2e-cluster-down: ## Stop that cluster and remove everything it made.
+	bash hack/cluster/down.sh
+
+.PHONY: tools-mod
+tools-mod: ## Regenerate hack/tools/*/go.mod after a version changes in versions.env.
+	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
+	$(PYTHON) scripts/gotools.py mod
 
 ##@ Test
 
 .PHONY: test
-test: venv ## Run every test layer: unit, config, server and container.
+test: venv ## Run every test layer: unit, config, server, container, hardening and e2e.
 	$(PYTEST)
 
 .PHONY: test-unit

@@ -21,7 +21,7 @@ if minikube -p "$profile" status >/dev/null 2>&1; then
   echo "cluster: minikube profile $profile is running"
   minikube -p "$profile" update-context
 else
-  minikube -p "$profile" start
+  minikube -p "$profile" start --kubernetes-version "v${KUBERNETES_VERSION:?the Makefile sets it from versions.env}"
 fi
 kubectl config use-context "$profile"
 minikube -p "$profile" addons enable ingress

@@ -6,9 +6,11 @@ Usage:
   tools.py ensure TOOL ...     make each tool available: on PATH at a compatible version, or
                                downloaded into ./bin from its official release, checksum verified
 
-The pins come from the environment (the Makefile sets MINIKUBE_VERSION, SKAFFOLD_VERSION,
-TILT_VERSION and KUBECTL_VERSION). TOOLS_BIN overrides ./bin; TOOLS_MIRROR replaces the
-scheme and host of every download URL (the tests serve fixture releases on 127.0.0.1).
+The pins come from versions.env (MINIKUBE_VERSION, SKAFFOLD_VERSION, TILT_VERSION, and
+KUBERNETES_VERSION for kubectl, which must match the cluster that minikube starts); the
+same variable in the environment overrides one. TOOLS_BIN overrides ./bin; TOOLS_MIRROR
+replaces the scheme and host of every download URL (the tests serve fixture releases on
+127.0.0.1).
 """
 
 import hashlib
@@ -25,6 +27,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import versions  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SUPPORTED_OS = {"Linux": "linux", "Darwin": "darwin"}
@@ -46,11 +51,23 @@ class Tool:
     url: str = ""            # the release; {version} {os} {arch} {tilt_os} {tilt_arch}
     checksum_url: str = ""   # the file that holds its SHA-256
     archive_member: str = ""  # set when the release is a .tar.gz holding the binary
+    pin: str = ""            # the variable that pins it; default NAME_VERSION
+    # How many minor versions a found copy may be away from the pin (None: any newer one
+    # of the same major). kubectl supports a cluster one minor version away, no more.
+    minor_skew: int = None
 
     @property
     def pin_variable(self):
-        """The environment variable that pins this tool's version."""
-        return f"{self.name.upper()}_VERSION"
+        """The variable (versions.env, or the environment) that pins this tool's version."""
+        return self.pin or f"{self.name.upper()}_VERSION"
+
+    def compatible(self, found, pinned):
+        """Whether a found version can stand in for the pinned one."""
+        if found is None or found[0] != pinned[0]:
+            return False
+        if self.minor_skew is None:
+            return found >= pinned
+        return abs(found[1] - pinned[1]) <= self.minor_skew
 
     def release(self, version, os_name, arch):
         """The download URL and checksum URL for one version and platform."""
@@ -67,7 +84,8 @@ TOOLS = {tool.name: tool for tool in (
          checksum_url="https://storage.googleapis.com/minikube/releases/v{version}/minikube-{os}-{arch}.sha256"),
     Tool("kubectl", ("version", "--client", "--output=json"), "https://kubernetes.io/docs/tasks/tools/",
          url="https://dl.k8s.io/release/v{version}/bin/{os}/{arch}/kubectl",
-         checksum_url="https://dl.k8s.io/release/v{version}/bin/{os}/{arch}/kubectl.sha256"),
+         checksum_url="https://dl.k8s.io/release/v{version}/bin/{os}/{arch}/kubectl.sha256",
+         pin="KUBERNETES_VERSION", minor_skew=1),
     Tool("skaffold", ("version",), "https://skaffold.dev/docs/install/",
          url="https://storage.googleapis.com/skaffold/releases/v{version}/skaffold-{os}-{arch}",
          checksum_url="https://storage.googleapis.com/skaffold/releases/v{version}/skaffold-{os}-{arch}.sha256"),
@@ -110,11 +128,6 @@ def parse_version(text):
     return tuple(map(int, found.groups())) if found else None
 
 
-def compatible(found, pinned):
-    """Whether a found version can stand in for the pinned one: same major, not older."""
-    return found is not None and found[0] == pinned[0] and found >= pinned
-
-
 def version_of(tool, path):
     """The version text a tool prints, kubectl's JSON unwrapped."""
     try:
@@ -142,12 +155,17 @@ def locate(tool):
     return (Path(path), version_of(tool, path)) if path else None
 
 
+def pin_of(tool):
+    """The pinned version, without a leading v: the environment's, else versions.env's; or ''."""
+    return (os.environ.get(tool.pin_variable) or versions.read().get(tool.pin_variable, "")).lstrip("v")
+
+
 def pinned_version(tool):
-    """The pinned version from the environment."""
-    pin = os.environ.get(tool.pin_variable)
+    """The pinned version; ToolError when nothing pins it."""
+    pin = pin_of(tool)
     if not pin:
-        raise ToolError(f"{tool.pin_variable} is not set (the Makefile sets it)")
-    return pin.lstrip("v")
+        raise ToolError(f"{tool.pin_variable} is not set in {versions.VERSIONS_FILE.name} or the environment")
+    return pin
 
 
 # --- downloading --------------------------------------------------------------
@@ -239,19 +257,39 @@ def ensure(names):
                 raise ToolError(f"docker is not installed; {DOCKER_HELP.get(current_platform()[0])}")
             continue
         pin = pinned_version(tool)
-        if found and compatible(parse_version(found[1]), parse_version(pin)):
+        if found and tool.compatible(parse_version(found[1]), parse_version(pin)):
             print(f"{tool.name}: using {found[0]} ({found[1]})", file=sys.stderr)
             continue
         os_name, arch = current_platform()
         download(tool, pin, os_name, arch)
 
 
+def skew(kubectl):
+    """A sentence on how far kubectl is from the cluster it talks to, if too far; else ''.
+
+    Asks the current context's API server, briefly: no cluster, no sentence.
+    """
+    try:
+        result = subprocess.run([str(kubectl), "version", "--output=json", "--request-timeout=5s"],
+                                capture_output=True, text=True, timeout=15)
+        reported = json.loads(result.stdout)
+        client = parse_version(reported["clientVersion"]["gitVersion"])
+        server = parse_version(reported["serverVersion"]["gitVersion"])
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
+        return ""
+    if client[0] == server[0] and abs(client[1] - server[1]) <= 1:
+        return ""
+    return (f"kubectl {'.'.join(map(str, client))} talks to a {'.'.join(map(str, server))} cluster: more "
+            f"than one minor version apart, which kubectl does not support. Start the cluster at the pin "
+            f"(make cluster passes --kubernetes-version) or use a kubectl within one minor of it")
+
+
 def doctor(names):
-    """Report every named tool; return how many are missing."""
+    """Report every named tool; return how many are missing or unusable."""
     missing = 0
     for tool in (TOOLS[name] for name in names):
         found = locate(tool)
-        pin = os.environ.get(tool.pin_variable, "").lstrip("v")
+        pin = pin_of(tool)
         if found is None:
             missing += 1
             if tool.name == "docker":
@@ -263,11 +301,14 @@ def doctor(names):
         path, version = found
         if tool.name == "docker" or not pin:
             verdict = ""
-        elif compatible(parse_version(version), parse_version(pin)):
+        elif tool.compatible(parse_version(version), parse_version(pin)):
             verdict = f"meets the pin v{pin}"
         else:
             verdict = f"does NOT meet the pin v{pin}: make downloads v{pin} into ./bin when needed"
         print(f"ok       {tool.name:<9} {version}  ({path})  {verdict}".rstrip())
+        if tool.name == "kubectl" and (problem := skew(path)):
+            missing += 1
+            print(f"SKEW     {tool.name:<9} {problem}")
     return missing
 
 
@@ -285,7 +326,7 @@ def main(argv):
         if command == "doctor":
             missing = doctor(names)
             if missing:
-                print(f"tools: {missing} tool(s) missing", file=sys.stderr)
+                print(f"tools: {missing} problem(s) found", file=sys.stderr)
             return 1 if missing else 0
         ensure(names)
         return 0

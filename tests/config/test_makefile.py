@@ -40,10 +40,3 @@ def test_a_missing_tool_is_named_with_how_to_install_it(tmp_path):
     assert code != 0
     assert "'docker' is not installed" in output
     assert "https://docs.docker.com/get-docker/" in output
-
-
-def test_pinned_tool_versions_live_in_the_makefile_and_reach_the_installer():
-    text = (REPO / "Makefile").read_text()
-    for variable in ("MINIKUBE_VERSION", "KUBECTL_VERSION", "SKAFFOLD_VERSION", "TILT_VERSION"):
-        assert re.search(rf"^{variable} \?= \d+\.\d+\.\d+$", text, re.M), variable
-        assert variable in re.search(r"^export (.*)$", text, re.M).group(1)

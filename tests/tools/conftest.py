@@ -17,7 +17,7 @@ from tests.support.edits import REPO
 
 SCRIPT = REPO / "scripts" / "tools.py"
 PINS = {"MINIKUBE_VERSION": "9.8.7", "SKAFFOLD_VERSION": "2.17.0", "TILT_VERSION": "0.37.0",
-        "KUBECTL_VERSION": "1.37.1"}
+        "KUBERNETES_VERSION": "1.37.1"}
 
 
 def load_tools():

@@ -1,5 +1,6 @@
 """scripts/tools.py: pinned releases fetched into ./bin, verified, never half-written."""
 
+import json
 import platform
 
 import pytest
@@ -141,3 +142,29 @@ def test_doctor_reports_missing_tools_with_the_way_to_get_them(run_tools):
 def test_unknown_tools_are_refused(run_tools):
     assert run_tools("ensure", "helm")[0] == 2
     assert run_tools("frobnicate")[0] == 2
+
+
+def kubectl_reporting(client, server=None):
+    """A fake kubectl whose `version --output=json` reports these client and server versions."""
+    versions = {"clientVersion": {"gitVersion": f"v{client}"}}
+    if server:
+        versions["serverVersion"] = {"gitVersion": f"v{server}"}
+    return f"#!/bin/sh\necho '{json.dumps(versions)}'\n".encode()
+
+
+def test_kubectl_must_be_within_one_minor_of_the_pin(releases, run_tools):
+    served, _ = releases
+    on_path(run_tools.path_dir, "kubectl", kubectl_reporting("1.36.2"))
+    assert run_tools("ensure", "kubectl")[0] == 0 and served.requests == []
+    on_path(run_tools.path_dir, "kubectl", kubectl_reporting("1.39.0"))
+    code, report = run_tools("doctor", "kubectl")
+    assert "does NOT meet the pin v1.37.1" in report
+
+
+@pytest.mark.parametrize(("client", "server", "flagged"), [
+    ("1.37.1", "1.35.4", True), ("1.37.1", "1.36.0", False), ("1.37.1", None, False)])
+def test_doctor_flags_a_kubectl_too_far_from_the_running_cluster(run_tools, client, server, flagged):
+    on_path(run_tools.path_dir, "kubectl", kubectl_reporting(client, server))
+    code, report = run_tools("doctor", "kubectl")
+    assert ("SKEW     kubectl" in report) == flagged, report
+    assert (code == 1) == flagged

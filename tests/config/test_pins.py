@@ -1,0 +1,62 @@
+"""Every tool version is pinned once, in versions.env, and each reader of a pin gets that one."""
+
+import importlib.util
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.edits import REPO
+
+sys.path.insert(0, str(REPO / "scripts"))
+import gotools  # noqa: E402
+import versions  # noqa: E402
+
+PINS = versions.read()
+
+
+def load(name):
+    """A script in scripts/ as a module."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_pin_is_an_exact_release():
+    assert PINS, "versions.env pins nothing"
+    for name, version in PINS.items():
+        assert re.fullmatch(r"[A-Z_]+_VERSION", name), name
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name}={version}"
+
+
+def test_the_makefile_reads_the_pins_and_sets_none_itself():
+    text = (REPO / "Makefile").read_text()
+    assert re.search(r"^include versions\.env$", text, re.M)
+    assert not re.search(r"^[A-Z_]+_VERSION\s*[:?]?=", text, re.M)
+    shown = subprocess.run(["make", "--no-print-directory", "-f", "Makefile", "-f", "-", "show-pins"], cwd=REPO,
+                           input="show-pins:\n\t@echo " + " ".join(f"{n}=$({n})" for n in PINS) + "\n",
+                           capture_output=True, text=True, timeout=30)
+    assert shown.stdout.split() == [f"{name}={version}" for name, version in PINS.items()], shown.stderr
+
+
+@pytest.mark.parametrize("tool_name", ["minikube", "kubectl", "skaffold", "tilt"])
+def test_the_downloader_fetches_the_pinned_release(tool_name, monkeypatch):
+    tools = load("tools")
+    tool = tools.TOOLS[tool_name]
+    monkeypatch.delenv(tool.pin_variable, raising=False)
+    assert tools.pinned_version(tool) == PINS[tool.pin_variable]
+
+
+def test_kubectl_follows_the_cluster_that_minikube_starts():
+    tools = load("tools")
+    assert tools.TOOLS["kubectl"].pin_variable == "KUBERNETES_VERSION"
+    assert '--kubernetes-version "v${KUBERNETES_VERSION' in (REPO / "scripts" / "cluster.sh").read_text()
+
+
+@pytest.mark.parametrize("tool", gotools.TOOLS.values(), ids=lambda tool: tool.name)
+def test_ci_builds_each_tool_at_its_pin(tool):
+    """The wrapper module of each CI-built tool requires the pinned version: CI tests what users run."""
+    assert tool.pin in PINS
+    assert gotools.wrapped_version(tool) == PINS[tool.pin], "run `make tools-mod` and commit the result"
