@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Build the programs of the e2e cluster from the Go module proxy, at the pinned versions.
+
+Usage:
+  gotools.py mod [TOOL ...]    regenerate hack/tools/TOOL/go.mod and go.sum from versions.env
+  gotools.py build [TOOL ...]  build each tool into GOTOOLS_DIR, skipping those already
+                               built at their pinned version; print what each build took
+  gotools.py dir               print GOTOOLS_DIR
+
+Each tool is built from a wrapper module of ours in hack/tools/TOOL: the upstream modules
+carry `replace` directives (and Kubernetes and etcd replace their own sub-modules with
+folders that the published module zip does not hold), so `go install pkg@version` refuses
+them. `mod` copies those directives from the upstream go.mod, pointing each local-folder
+replace at the published module instead. GOTOOLS_DIR defaults to ./bin/e2e (git-ignored);
+CI keeps it outside the clone so that a warm machine skips every build.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import versions  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+WRAPPERS = REPO / "hack" / "tools"
+GOTOOLS_DIR = Path(os.environ.get("GOTOOLS_DIR", REPO / "bin" / "e2e"))
+
+
+@dataclass(frozen=True)
+class GoTool:
+    """One upstream Go module and the programs built from it."""
+
+    name: str
+    module: str
+    pin: str                 # the versions.env variable
+    binaries: dict           # binary name -> package path inside the module ("" = its root)
+    ldflags: tuple = ()      # -X settings; {v} is the version, {major} {minor} its parts
+    cgo: bool = False
+    # Upstream replaces a sibling module with a folder of its repository: the published
+    # version of that sibling, {v} {minor} {patch} filled in.
+    sibling_version: str = "v{v}"
+    # Upstream replaces a module with a folder that is no module of its own on the proxy:
+    # the folder of ours that stands in for it.
+    local_modules: dict = field(default_factory=dict)
+    # Dependencies that the checksum database does not list (a pseudo-version of a fork,
+    # say): their checksums are taken from upstream's go.sum instead.
+    unlisted: tuple = ()
+
+    def version(self, pins):
+        """The pinned version, without a leading v."""
+        return pins[self.pin]
+
+    def fill(self, text, version):
+        """A template with this tool's version filled in."""
+        major, minor, patch = version.split(".")[:3]
+        return text.format(v=version, major=major, minor=minor, patch=patch)
+
+    def packages(self):
+        """The full import paths of the packages to build."""
+        return [f"{self.module}/{pkg}".rstrip("/") for pkg in self.binaries.values()]
+
+
+KUBE_VERSION_VARS = tuple(
+    f"{package}.{name}={value}"
+    for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version")
+    for name, value in (("gitVersion", "v{v}"), ("gitMajor", "{major}"), ("gitMinor", "{minor}"),
+                        ("gitTreeState", "clean"))
+)
+
+TOOLS = {tool.name: tool for tool in (
+    GoTool("etcd", "go.etcd.io/etcd/server/v3", "ETCD_VERSION", {"etcd": ""}),
+    GoTool("kubernetes", "k8s.io/kubernetes", "KUBERNETES_VERSION",
+           {name: f"cmd/{name}" for name in ("kube-apiserver", "kube-controller-manager",
+                                             "kube-scheduler", "kubelet", "kube-proxy", "kubectl")},
+           ldflags=KUBE_VERSION_VARS, sibling_version="v0.{minor}.{patch}"),
+    GoTool("cri-dockerd", "github.com/Mirantis/cri-dockerd", "CRI_DOCKERD_VERSION", {"cri-dockerd": ""},
+           ldflags=("github.com/Mirantis/cri-dockerd/cmd/version.Version={v}",)),
+    GoTool("traefik", "github.com/traefik/traefik/v3", "TRAEFIK_VERSION", {"traefik": "cmd/traefik"},
+           ldflags=("github.com/traefik/traefik/v3/pkg/version.Version=v{v}",),
+           local_modules={"github.com/traefik/traefik/dynamic/ext": "./ext"}),
+    GoTool("skaffold", "github.com/GoogleContainerTools/skaffold/v2", "SKAFFOLD_VERSION",
+           {"skaffold": "cmd/skaffold"},
+           ldflags=("github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=v{v}",)),
+    # Tilt parses Tiltfiles with tree-sitter, a C library.
+    GoTool("tilt", "github.com/tilt-dev/tilt", "TILT_VERSION", {"tilt": "cmd/tilt"},
+           ldflags=("main.version={v}",), cgo=True, unlisted=("github.com/tilt-dev/starlark-lsp",)),
+)}
+
+# Tilt embeds its web UI from pkg/assets/build, which a JavaScript build fills and the
+# module zip lacks; without an index.html it only runs in web mode "local", which needs
+# yarn. This page of ours is overlaid there: the API, `tilt get` and the logs all work.
+TILT_INDEX = WRAPPERS / "tilt" / "index.html"
+
+
+def go(*args, cwd, env=None, capture=False):
+    """Run the go command in a wrapper module; stop with its output on failure."""
+    result = subprocess.run(["go", *args], cwd=cwd, env={**os.environ, **(env or {})},
+                            text=True, capture_output=capture)
+    if result.returncode != 0:
+        if capture:
+            sys.stderr.write(result.stdout + result.stderr)
+        sys.exit(f"gotools: go {' '.join(args)} failed in {cwd} (exit {result.returncode})")
+    return result.stdout
+
+
+def upstream(tool, version):
+    """The upstream module's go.mod, parsed by `go mod edit -json`, and the folder of its source."""
+    with tempfile.TemporaryDirectory() as scratch:
+        info = json.loads(go("mod", "download", "-json", f"{tool.module}@v{version}", cwd=scratch, capture=True))
+        return json.loads(go("mod", "edit", "-json", info["GoMod"], cwd=scratch, capture=True)), Path(info["Dir"])
+
+
+def mirrored_directives(tool, version, upstream):
+    """The `go mod edit` flags that repeat upstream's replace, exclude and godebug directives."""
+    required = {req["Path"] for req in upstream.get("Require") or []}
+    flags = []
+    for replace in upstream.get("Replace") or []:
+        old, new = replace["Old"]["Path"], replace["New"]
+        if old in tool.local_modules:
+            flags.append(f"-replace={old}={tool.local_modules[old]}")
+        elif new.get("Version"):
+            flags.append(f"-replace={old}={new['Path']}@{new['Version']}")
+        elif old in required:
+            flags.append(f"-replace={old}={old}@{tool.fill(tool.sibling_version, version)}")
+        # else: a guard against upstream's own accidental imports; nothing here imports it.
+    for exclude in upstream.get("Exclude") or []:
+        flags.append(f"-exclude={exclude['Path']}@{exclude['Version']}")
+    for godebug in upstream.get("Godebug") or []:
+        flags.append(f"-godebug={godebug['Key']}={godebug['Value']}")
+    return flags
+
+
+def regenerate(tool, pins):
+    """Write the wrapper module of one tool afresh from its pin and the upstream go.mod."""
+    version = tool.version(pins)
+    folder = WRAPPERS / tool.name
+    folder.mkdir(parents=True, exist_ok=True)
+    go_mod, source = upstream(tool, version)
+    (folder / "go.sum").write_text("".join(
+        line for line in (source / "go.sum").read_text().splitlines(keepends=True)
+        if line.split(" ", 1)[0] in tool.unlisted))
+    (folder / "go.mod").write_text(
+        f"// Generated by `make tools-mod` from versions.env: builds {tool.module} v{version}.\n"
+        f"// Its replace, exclude and godebug directives mirror those of the upstream go.mod.\n"
+        f"module favorite-athlete/hack/tools/{tool.name}\n\ngo {go_mod['Go']}\n")
+    go("mod", "edit", *mirrored_directives(tool, version, go_mod), cwd=folder)
+    go("get", "-tool", *(f"{package}@v{version}" for package in tool.packages()), cwd=folder)
+    go("mod", "tidy", cwd=folder)
+    print(f"gotools: wrote hack/tools/{tool.name}/go.mod for {tool.module} v{version}")
+
+
+def wrapped_version(tool):
+    """The version of the upstream module that the committed wrapper requires (read without go)."""
+    text = (WRAPPERS / tool.name / "go.mod").read_text()
+    found = re.search(rf"^\s*(?:require\s+)?{re.escape(tool.module)} v(\S+)", text, re.M)
+    return found.group(1) if found else None
+
+
+def stamp(tool):
+    """The file that records which version of a tool GOTOOLS_DIR holds."""
+    return GOTOOLS_DIR / ".built" / tool.name
+
+
+def build(tool, pins):
+    """Build one tool's programs into GOTOOLS_DIR unless they are there at the pinned version."""
+    version = tool.version(pins)
+    folder = WRAPPERS / tool.name
+    wanted = f"{version} {go('env', 'GOVERSION', cwd=folder, capture=True).strip()}\n"
+    if stamp(tool).is_file() and stamp(tool).read_text() == wanted and all(
+            (GOTOOLS_DIR / name).is_file() for name in tool.binaries):
+        print(f"gotools: {tool.name} v{version} already built")
+        return
+    if wrapped_version(tool) != version:
+        sys.exit(f"gotools: versions.env pins {tool.name} at {version} but hack/tools/{tool.name}/go.mod "
+                 f"requires {wrapped_version(tool)}; run `make tools-mod` and commit the result")
+
+    ldflags = ["-s", "-w", *(f"-X={tool.fill(setting, version)}" for setting in tool.ldflags)]
+    args = ["build", "-trimpath", f"-ldflags={' '.join(ldflags)}"]
+    with tempfile.TemporaryDirectory() as scratch:
+        if tool.name == "tilt":
+            module_dir = go("list", "-m", "-f", "{{.Dir}}", tool.module, cwd=folder, capture=True).strip()
+            overlay = Path(scratch) / "overlay.json"
+            overlay.write_text(json.dumps(
+                {"Replace": {f"{module_dir}/pkg/assets/build/index.html": str(TILT_INDEX)}}))
+            args.append(f"-overlay={overlay}")
+        out = Path(scratch) / "out"
+        out.mkdir()
+        target = f"{out}/" if len(tool.binaries) > 1 else str(out / next(iter(tool.binaries)))
+        print(f"gotools: building {tool.name} v{version} ({', '.join(tool.binaries)})", flush=True)
+        started = time.monotonic()
+        go(*args, "-o", target, *tool.packages(), cwd=folder, env={"CGO_ENABLED": "1" if tool.cgo else "0"})
+        GOTOOLS_DIR.mkdir(parents=True, exist_ok=True)
+        for name in tool.binaries:
+            shutil.move(out / name, GOTOOLS_DIR / name)
+    stamp(tool).parent.mkdir(exist_ok=True)
+    stamp(tool).write_text(wanted)
+    print(f"gotools: built {tool.name} v{version} in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def selected(names):
+    """The tools named on the command line, or every tool."""
+    unknown = [name for name in names if name not in TOOLS]
+    if unknown:
+        sys.exit(f"gotools: unknown tool(s) {', '.join(unknown)}; known: {', '.join(TOOLS)}")
+    return [TOOLS[name] for name in names] if names else list(TOOLS.values())
+
+
+def main(argv):
+    """Dispatch the command line."""
+    if not argv or argv[0] not in ("mod", "build", "dir"):
+        sys.exit(__doc__)
+    if argv[0] == "dir":
+        print(GOTOOLS_DIR)
+        return 0
+    if shutil.which("go") is None:
+        sys.exit("gotools: 'go' is not installed; install Go 1.26 or newer: https://go.dev/doc/install")
+    pins = versions.read()
+    for tool in selected(argv[1:]):
+        (regenerate if argv[0] == "mod" else build)(tool, pins)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
