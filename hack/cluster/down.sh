@@ -35,7 +35,9 @@ if [ -d "$state" ]; then
   grep -o " $state/[^ ]*" /proc/mounts | sort -r | while read -r mount; do umount "$mount" 2>/dev/null || umount -l "$mount"; done
   rm -rf "$state"
 fi
-# The CNI bridge, and the iptables rules kube-proxy wrote (it removes its own).
+# The node's address, the CNI bridge, and the iptables rules kube-proxy wrote (it
+# removes its own).
+ip addr del "$node_ip/32" dev lo 2>/dev/null || true
 ip link delete e2e0 2>/dev/null || true
 if [ -x "$bin/kube-proxy" ]; then
   "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || echo "cluster: kube-proxy --cleanup failed; its iptables rules may remain"

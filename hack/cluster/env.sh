@@ -10,6 +10,9 @@ bin=${GOTOOLS_DIR:-$repo/bin/e2e}
 # Skaffold and Tilt take a context of this name for a local cluster.
 context=docker-desktop
 node=e2e-node
+# kubelet refuses a loopback node IP: the node gets this address on lo instead, so
+# that the API server reaches kubelet (logs, exec, port-forward) without leaving the host.
+node_ip=10.200.0.1
 api_port=6443
 api_url=https://127.0.0.1:$api_port
 ingress_port=${E2E_INGRESS_PORT:-18080}

@@ -39,6 +39,13 @@ done
 for binary in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl cri-dockerd traefik; do
   [ -x "$bin/$binary" ] || fail "$bin/$binary is missing: build it with 'make e2e-tools'"
 done
+docker info >/dev/null 2>&1 || fail "no Docker engine answers (scripts/start-docker.sh starts one)"
+# Without CAP_SYS_RESOURCE no pod starts unless the engine clamps oom_score_adj.
+if (( (0x$(awk '/^CapEff:/ {print $2}' /proc/self/status) & (1 << 24)) == 0 )) &&
+   [ "$(docker info --format '{{.DefaultRuntime}}')" != oom-clamped ]; then
+  fail "this sandbox lacks CAP_SYS_RESOURCE and dockerd does not run containers through
+  hack/cluster/runc-oom-clamp: stop dockerd and start it with scripts/start-docker.sh"
+fi
 if [ -f "$state/pids" ] && [ -s "$state/pids" ]; then
   fail "a cluster already runs from $state (stop it with 'make e2e-cluster-down')"
 fi
@@ -94,13 +101,13 @@ token=$(openssl rand -hex 16)
 echo "$token,e2e-ingress,e2e-ingress,system:masters" >"$pki/tokens.csv"
 echo "$token" >"$pki/ingress.token"
 
-kubectl --kubeconfig "$kubeconfig" config set-cluster "$context" --server "$api_url" \
+"$bin/kubectl" --kubeconfig "$kubeconfig" config set-cluster "$context" --server "$api_url" \
   --certificate-authority "$pki/ca.crt" --embed-certs >/dev/null
-kubectl --kubeconfig "$kubeconfig" config set-credentials e2e-admin \
+"$bin/kubectl" --kubeconfig "$kubeconfig" config set-credentials e2e-admin \
   --client-certificate "$pki/admin.crt" --client-key "$pki/admin.key" --embed-certs >/dev/null
-kubectl --kubeconfig "$kubeconfig" config set-context "$context" --cluster "$context" --user e2e-admin >/dev/null
-kubectl --kubeconfig "$kubeconfig" config use-context "$context" >/dev/null
-k() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+"$bin/kubectl" --kubeconfig "$kubeconfig" config set-context "$context" --cluster "$context" --user e2e-admin >/dev/null
+"$bin/kubectl" --kubeconfig "$kubeconfig" config use-context "$context" >/dev/null
+k() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
 # --- the pod sandbox image: no registry here, so built from Kubernetes' own pause.c.
 if ! docker image inspect "$pause_image" >/dev/null 2>&1; then
@@ -128,6 +135,7 @@ start kube-apiserver "$bin/kube-apiserver" \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-account-issuer https://kubernetes.default.svc --service-cluster-ip-range "$service_cidr" \
   --token-auth-file "$pki/tokens.csv" --authorization-mode Node,RBAC --allow-privileged \
+  --kubelet-preferred-address-types InternalIP \
   --profiling=false
 wait_for kube-apiserver 90 k get --raw /readyz
 
@@ -152,15 +160,16 @@ cat >"$state/cni/10-e2e.conflist" <<EOF
 }
 EOF
 start cri-dockerd "$bin/cri-dockerd" --container-runtime-endpoint "unix://$state/cri-dockerd.sock" \
-  --root-directory "$state/cri-dockerd" --network-plugin cni --cni-bin-dir /usr/lib/cni \
+  --cri-dockerd-root-directory "$state/cri-dockerd" --network-plugin cni --cni-bin-dir /usr/lib/cni \
   --cni-conf-dir "$state/cni" --cni-cache-dir "$state/cni-cache" --pod-infra-container-image "$pause_image" \
   --streaming-bind-addr 127.0.0.1:0 --log-level info
 wait_for cri-dockerd 30 test -S "$state/cri-dockerd.sock"
 
+ip addr show dev lo | grep -q " $node_ip/32 " || ip addr add "$node_ip/32" dev lo
 cat >"$state/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
-address: 127.0.0.1
+address: $node_ip
 healthzBindAddress: 127.0.0.1
 containerRuntimeEndpoint: unix://$state/cri-dockerd.sock
 # These machines run cgroup v1 without systemd: kubelet 1.35+ refuses cgroup v1
@@ -183,7 +192,7 @@ imageGCLowThresholdPercent: 99
 serializeImagePulls: false
 EOF
 start kubelet "$bin/kubelet" --config "$state/kubelet.yaml" --kubeconfig "$kubeconfig" \
-  --root-dir "$state/kubelet" --hostname-override "$node" --node-ip 127.0.0.1
+  --root-dir "$state/kubelet" --hostname-override "$node" --node-ip "$node_ip"
 wait_for kubelet 90 k get node "$node"
 
 cat >"$state/kube-proxy.yaml" <<EOF
