@@ -12,15 +12,12 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Dependencies come before the code, so that an edit to app/ reuses these layers.
+# The dev stages come first: Docker's classic builder (what Skaffold uses) builds
+# every stage above the target, so `skaffold dev` never waits for prod's.
 FROM base AS venv
 RUN python3 -m venv /opt/venv
 COPY requirements.txt /tmp/requirements/
 RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements.txt
-
-FROM venv AS prod-venv
-COPY requirements-prod.txt /tmp/requirements/
-RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements-prod.txt \
- && pip uninstall --yes --quiet pip setuptools
 
 FROM venv AS dev-venv
 COPY requirements-dev.txt /tmp/requirements/
@@ -36,6 +33,11 @@ COPY --chown=10001:10001 app/ ./app/
 USER 10001:10001
 EXPOSE 5000
 CMD ["python3", "-m", "devserver"]
+
+FROM venv AS prod-venv
+COPY requirements-prod.txt /tmp/requirements/
+RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements-prod.txt \
+ && pip uninstall --yes --quiet pip setuptools
 
 FROM base AS prod
 COPY --from=prod-venv /opt/venv /opt/venv
