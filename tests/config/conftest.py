@@ -4,7 +4,7 @@ import pytest
 
 from tests.support.edits import REPO
 from tests.support.files import MANIFEST_PATHS, load_dockerfile, load_manifests, load_yaml
-from tests.support.tilt import run_tiltfile
+from tests.support.real_tools import TiltResult, skaffold_config, tiltfile_result
 
 @pytest.fixture(scope="session")
 def manifests():
@@ -26,15 +26,29 @@ def container(deployment):
 
 
 @pytest.fixture(scope="session")
-def skaffold():
-    """skaffold.yaml as written."""
+def skaffold_yaml():
+    """skaffold.yaml as written: its profiles and how they activate."""
     return load_yaml("skaffold.yaml")
 
 
 @pytest.fixture(scope="session")
+def skaffold():
+    """The configuration `skaffold run` uses, as Skaffold reads it."""
+    return skaffold_config()
+
+
+@pytest.fixture(scope="session")
+def skaffold_dev():
+    """The configuration `skaffold dev` uses (its dev profile on), as Skaffold reads it."""
+    return skaffold_config("dev")
+
+
+@pytest.fixture(scope="session")
 def tilt():
-    """What the Tiltfile calls when Tilt runs it."""
-    return run_tiltfile(REPO / "Tiltfile")
+    """The Tiltfile's result as Tilt loads it."""
+    code, result, err = tiltfile_result()
+    assert code == 0, err
+    return TiltResult(result)
 
 
 @pytest.fixture(scope="session")

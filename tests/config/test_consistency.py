@@ -2,12 +2,13 @@
 
 import glob
 import re
+from pathlib import Path
 
 import pytest
 
 from app import create_app
 from tests.support.edits import REPO
-from tests.support.files import command_words, make_recipe, with_profile
+from tests.support.files import command_words, make_recipe
 
 GATE = ["make", "test-unit"]
 
@@ -25,7 +26,7 @@ def container_port(container, name):
 
 
 def test_image_name_is_the_same_everywhere(skaffold, tilt, container):
-    assert skaffold["build"]["artifacts"][0]["image"] == tilt.one("docker_build")["ref"] == container["image"]
+    assert skaffold["build"]["artifacts"][0]["image"] == tilt.image("flask-app")["selector"] == container["image"]
     assert [t["image"] for t in skaffold["test"]] == [container["image"]]
 
 
@@ -37,7 +38,8 @@ def test_ports_agree(manifests, container, skaffold, tilt, dockerfile):
     assert int(env["PORT"]) == port
     assert service_port["targetPort"] == "http"
     assert service_port["port"] == backend["port"]["number"] == skaffold["portForward"][0]["port"]
-    assert tilt.one("k8s_resource")["port_forwards"] == service_port["port"]
+    (forward,) = tilt.deploy("flask-app")["portForwardTemplateSpec"]["forwards"]
+    assert forward["localPort"] == service_port["port"]
     for target in ("dev", "prod"):
         assert dockerfile.stages[target].last("EXPOSE") == str(port), target
 
@@ -60,10 +62,9 @@ def test_service_name_agrees(manifests, skaffold):
 
 
 def test_tilt_attaches_the_ingress_and_the_budget_to_the_workload(manifests, tilt):
-    objects = tilt.one("k8s_resource")["objects"]
-    assert f"{manifests['Ingress']['metadata']['name']}:ingress" in objects
-    assert f"{manifests['PodDisruptionBudget']['metadata']['name']}:poddisruptionbudget" in objects
-    assert tilt.one("k8s_resource")["workload"] == manifests["Deployment"]["metadata"]["name"]
+    attached = tilt.objects(manifests["Deployment"]["metadata"]["name"])
+    for kind in ("Ingress", "PodDisruptionBudget"):
+        assert attached[kind]["metadata"]["name"] == manifests[kind]["metadata"]["name"]
 
 
 def test_probe_paths_are_routes_the_app_serves(container, routes):
@@ -71,37 +72,36 @@ def test_probe_paths_are_routes_the_app_serves(container, routes):
         assert container[probe]["httpGet"]["path"] in routes, probe
 
 
-def test_manifest_lists_agree_and_exist(skaffold, tilt):
-    listed = skaffold["manifests"]["rawYaml"]
-    assert tilt.one("k8s_yaml")["yaml"] == listed
-    for path in listed:
-        assert (REPO / path).is_file(), path
+def test_skaffold_and_tilt_deploy_the_same_manifests(skaffold, tilt, manifests):
+    for path in skaffold["manifests"]["rawYaml"]:
+        assert Path(path).is_file(), path
+    assert set(tilt.objects("flask-app")) == set(manifests)
 
 
-def test_dockerfile_targets_named_by_skaffold_and_tilt_exist(skaffold, tilt, dockerfile):
+def test_dockerfile_targets_named_by_skaffold_and_tilt_exist(skaffold, skaffold_dev, tilt, dockerfile):
     named = {
         skaffold["build"]["artifacts"][0]["docker"]["target"],
-        with_profile(skaffold, "dev")["build"]["artifacts"][0]["docker"]["target"],
-        tilt.one("docker_build")["target"],
+        skaffold_dev["build"]["artifacts"][0]["docker"]["target"],
+        tilt.image("flask-app")["BuildDetails"]["target"],
     }
     assert named == {"dev", "prod"}
     assert named <= set(dockerfile.stages)
 
 
-def test_skaffold_sync_matches_real_files_and_lands_in_the_workdir(skaffold, dockerfile):
-    (rule,) = with_profile(skaffold, "dev")["build"]["artifacts"][0]["sync"]["manual"]
+def test_skaffold_sync_matches_real_files_and_lands_in_the_workdir(skaffold_dev, dockerfile):
+    (rule,) = skaffold_dev["build"]["artifacts"][0]["sync"]["manual"]
     synced = glob.glob(rule["src"], root_dir=REPO, recursive=True)
     assert "app/views.py" in synced
     assert rule["dest"] == dockerfile.workdir("dev")
 
 
 def test_tilt_sync_lands_where_the_image_holds_the_code(tilt, dockerfile):
-    (step,) = [s for s in tilt.one("docker_build")["live_update"] if s["builtin"] == "sync"]
+    (step,) = tilt.image("flask-app")["LiveUpdateSpec"]["syncs"]
     copy = [arg for kind, arg in dockerfile.stages["dev"].instructions if kind == "COPY" and "app/" in arg]
     assert copy, "the dev stage no longer copies app/"
     destination = copy[0].split()[-1]
-    assert step["local_path"].strip("./") == "app"
-    assert step["remote_path"] == f"{dockerfile.workdir('dev')}/{destination.strip('./')}"
+    assert step["localPath"] == "app"
+    assert step["containerPath"] == f"{dockerfile.workdir('dev')}/{destination.strip('./')}"
 
 
 def test_the_pod_runs_as_the_images_user(deployment, dockerfile):
@@ -118,10 +118,20 @@ def test_synced_code_is_owned_by_the_pods_user(deployment, dockerfile):
 
 def test_the_same_unit_test_gate_runs_everywhere(skaffold, tilt):
     (custom,) = skaffold["test"][0]["custom"]
-    (after_sync,) = with_profile(skaffold, "dev")["build"]["artifacts"][0]["sync"]["hooks"]["after"]
     assert command_words(custom["command"]) == GATE
-    assert command_words(after_sync["host"]["command"]) == GATE
-    assert command_words(tilt.one("local_resource", name="unit-tests")["cmd"]) == GATE
+    assert command_words(tilt.deploy("unit-tests")["UpdateCmdSpec"]["args"][-1]) == GATE
+
+
+def test_a_synced_edit_reruns_the_gate_in_both_tools(skaffold, skaffold_dev, tilt):
+    """Skaffold reruns a test when a file it depends on changes; an after-sync hook instead
+    would mute the pods' logs while it runs and re-sync up to 3 times when it fails."""
+    assert "hooks" not in skaffold_dev["build"]["artifacts"][0]["sync"]
+    synced = set(glob.glob(skaffold_dev["build"]["artifacts"][0]["sync"]["manual"][0]["src"], root_dir=REPO,
+                           recursive=True))
+    watched = {path for pattern in skaffold["test"][0]["custom"][0]["dependencies"]["paths"]
+               for path in glob.glob(pattern, root_dir=REPO, recursive=True)}
+    assert "app/views.py" in synced and synced <= watched
+    assert str(REPO / "app") in tilt.deploy("unit-tests")["Deps"]
 
 
 def test_the_gate_is_the_unit_layer_of_make_test():
@@ -136,5 +146,5 @@ def test_the_gate_is_the_unit_layer_of_make_test():
 def test_gate_dependencies_are_real_paths(skaffold, tilt):
     for pattern in skaffold["test"][0]["custom"][0]["dependencies"]["paths"]:
         assert glob.glob(pattern, root_dir=REPO, recursive=True), pattern
-    for path in tilt.one("local_resource", name="unit-tests")["deps"]:
-        assert (REPO / path).exists(), path
+    for path in tilt.deploy("unit-tests")["Deps"]:
+        assert Path(path).exists(), path

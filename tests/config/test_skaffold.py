@@ -1,81 +1,69 @@
-"""skaffold.yaml: valid against the official v4beta14 schema, in every profile, and what it does."""
+"""skaffold.yaml, as Skaffold itself reads it in every profile, and what it does."""
 
-import json
 import os
-from pathlib import Path
 
-import jsonpatch
-import jsonschema
 import pytest
 
-from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile, with_profile
-from tests.support.layers import cannot_run
-
-SCHEMA_VARIABLE = "SKAFFOLD_SCHEMA"
-
-
-@pytest.fixture(scope="module")
-def schema_path():
-    """Where Skaffold's own JSON schema is: $SKAFFOLD_SCHEMA."""
-    path = os.environ.get(SCHEMA_VARIABLE)
-    if not path:
-        cannot_run("SKAFFOLD SCHEMA CHECK", f"${SCHEMA_VARIABLE} is not set",
-                   "Point it at skaffold-v4beta14.schema.json.")
-    return Path(path)
+from tests.support.edits import REPO
+from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile
+from tests.support.real_tools import run_tool, skaffold_config, skaffold_rendered
 
 
-@pytest.fixture(scope="module")
-def schema(schema_path):
-    """Skaffold's own JSON schema."""
-    return json.loads(schema_path.read_text())
+@pytest.mark.parametrize("profiles", [(), ("dev",), ("remote",), ("dev", "local-base-image")])
+def test_skaffold_reads_it_in_every_profile(profiles):
+    assert skaffold_config(*profiles)["apiVersion"] == "skaffold/v4beta14"
 
 
-def errors(schema, config):
-    """The schema's complaints about config."""
-    return [error.message for error in jsonschema.Draft7Validator(schema).iter_errors(config)]
+def test_skaffold_refuses_an_unknown_field(tmp_path):
+    broken = tmp_path / "skaffold.yaml"
+    broken.write_text((REPO / "skaffold.yaml").read_text().replace("target: prod", "targt: prod"))
+    code, _, err = run_tool("skaffold", "diagnose", "--yaml-only", "--filename", str(broken), check=False)
+    assert code != 0 and "field targt not found" in err
 
 
-def test_uses_the_schema_version_it_is_checked_against(skaffold, schema_path):
-    assert skaffold["apiVersion"] == "skaffold/v4beta14"
-    assert schema_path.name.startswith("skaffold-v4beta14."), "the schema is not the one for this apiVersion"
+def test_it_is_the_current_schema_with_nothing_to_upgrade():
+    _, out, err = run_tool("skaffold", "fix")
+    assert "config is already version skaffold/v4beta14" in out + err
 
 
-@pytest.mark.parametrize("active", [None, "dev", "remote"])
-def test_is_valid_in_every_profile(skaffold, schema, active):
-    config = skaffold if active is None else with_profile(skaffold, active)
-    assert errors(schema, config) == []
+def test_render_gives_the_four_manifests_with_the_bare_image():
+    rendered = skaffold_rendered()
+    assert set(rendered) == {"Deployment", "Service", "Ingress", "PodDisruptionBudget"}
+    (container,) = rendered["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "flask-app"
 
 
-def test_schema_check_rejects_an_unknown_field(skaffold, schema):
-    broken = jsonpatch.apply_patch(skaffold, [{"op": "add", "path": "/build/artifacts/0/docker/targt", "value": "x"}])
-    assert errors(schema, broken)
-
-
-def test_builds_locally_without_pushing_or_credentials(skaffold):
+def test_builds_locally_without_pushing_or_buildx(skaffold):
     assert skaffold["build"]["local"]["push"] is False
+    # useBuildkit makes Skaffold run `docker build --load`, which needs buildx.
+    assert not skaffold["build"]["local"].get("useBuildkit")
     (artifact,) = skaffold["build"]["artifacts"]
     assert artifact["image"] == "flask-app"
     assert artifact["docker"]["target"] == "prod"
+    assert "sync" not in artifact
 
 
-def test_dev_profile_activates_for_skaffold_dev_with_the_dev_target_and_sync(skaffold):
-    assert skaffold_profile(skaffold, "dev")["activation"] == [{"command": "dev"}]
-    (artifact,) = with_profile(skaffold, "dev")["build"]["artifacts"]
+def test_skaffold_dev_turns_on_the_dev_target_and_sync(skaffold_yaml, skaffold_dev):
+    assert skaffold_profile(skaffold_yaml, "dev")["activation"] == [{"command": "dev"}]
+    (artifact,) = skaffold_dev["build"]["artifacts"]
     assert artifact["docker"]["target"] == "dev"
     assert artifact["sync"]["manual"] == [{"src": "app/**/*.py", "dest": "/app"}]
 
 
-def test_run_has_no_sync(skaffold):
-    assert "sync" not in skaffold["build"]["artifacts"][0]
+def test_a_local_base_image_is_passed_to_the_build_when_set(skaffold):
+    """Skaffold fills the template in when it builds (the e2e layer builds on CI's local base)."""
+    assert "buildArgs" not in skaffold["build"]["artifacts"][0]["docker"]
+    (artifact,) = skaffold_config(env={"BASE_IMAGE": "my/python:3.12"})["build"]["artifacts"]
+    assert artifact["docker"]["buildArgs"] == {"BASE_IMAGE": "{{.BASE_IMAGE}}"}
 
 
-def test_remote_profile_pushes(skaffold):
-    assert with_profile(skaffold, "remote")["build"]["local"]["push"] is True
+def test_remote_profile_pushes():
+    assert skaffold_config("remote")["build"]["local"]["push"] is True
 
 
-def test_deploys_the_raw_manifests_with_kubectl(skaffold):
-    assert skaffold["manifests"]["rawYaml"] == list(MANIFEST_PATHS)
-    assert "kubectl" in skaffold["deploy"]
+def test_deploys_the_raw_manifests_with_kubectl_in_a_named_namespace(skaffold):
+    assert [os.path.relpath(path, REPO) for path in skaffold["manifests"]["rawYaml"]] == list(MANIFEST_PATHS)
+    assert skaffold["deploy"]["kubectl"]["defaultNamespace"] == "default"
 
 
 def test_waits_for_the_ingress_controller_before_deploying(skaffold):
@@ -85,5 +73,7 @@ def test_waits_for_the_ingress_controller_before_deploying(skaffold):
 
 def test_port_forwards_the_service(skaffold):
     assert skaffold["portForward"] == [
-        {"resourceType": "service", "resourceName": "flask-app-service", "port": 5000, "localPort": 5000}
+        {"resourceType": "service", "resourceName": "flask-app-service", "port": 5000, "address": "127.0.0.1",
+         "localPort": 5000}
     ]
+

@@ -1,90 +1,62 @@
-"""Tiltfile: executed in Tilt's Starlark with stand-ins that accept only Tilt's parameters."""
+"""Tiltfile, as Tilt itself loads it (`tilt alpha tiltfile-result`), and what it sets up."""
 
-import inspect
-import os
-import re
-from pathlib import Path
-
-import pytest
-import starlark_go
-
-from tests.support.files import MANIFEST_PATHS
-from tests.support.layers import cannot_run
-from tests.support.tilt import SIGNATURES, run_tiltfile
-
-REFERENCE_VARIABLE = "TILT_BUILTINS"
+from tests.support.edits import REPO
+from tests.support.real_tools import TiltResult, tiltfile_result
 
 
-def test_builds_the_dev_target_with_live_update(tilt):
-    build = tilt.one("docker_build", ref="flask-app")
-    assert (build["context"], build["target"]) == (".", "dev")
-    steps = [step["builtin"] for step in build["live_update"]]
-    assert steps == ["fall_back_on", "sync"]
+def test_tilt_refuses_an_unknown_parameter(tmp_path):
+    (tmp_path / "Tiltfile").write_text("k8s_resource('flask-app', port_forward=5000)\n")
+    code, _, err = tiltfile_result(tmp_path / "Tiltfile")
+    assert code != 0 and "port_forward" in err
 
 
-def test_live_update_steps_are_in_the_order_tilt_requires(tilt):
-    order = ["initial_sync", "fall_back_on", "sync", "run"]
-    steps = [order.index(step["builtin"]) for step in tilt.one("docker_build")["live_update"]]
-    assert steps == sorted(steps)
+def test_builds_the_dev_target_and_live_updates_the_code(tilt):
+    image = tilt.image("flask-app")
+    assert image["BuildDetails"]["target"] == "dev"
+    assert image["BuildDetails"]["context"] == str(REPO)
+    assert "args" not in image["BuildDetails"]
+    spec = image["LiveUpdateSpec"]
+    assert spec["syncs"] == [{"localPath": "app", "containerPath": "/app/app"}]
+    # New dependencies or a new dev server need a new image, not a sync.
+    assert {"requirements.txt", "requirements-dev.txt", "devserver.py"} <= set(spec["stopPaths"])
 
 
-def test_requirements_changes_rebuild_instead_of_syncing(tilt):
-    (fall_back,) = [s for s in tilt.one("docker_build")["live_update"] if s["builtin"] == "fall_back_on"]
-    assert {"requirements.txt", "requirements-dev.txt"} <= set(fall_back["paths"])
+def test_a_local_base_image_is_passed_to_the_build_when_set():
+    code, result, err = tiltfile_result(env={"BASE_IMAGE": "my/python:3.12"})
+    assert code == 0, err
+    assert TiltResult(result).image("flask-app")["BuildDetails"]["args"] == ["BASE_IMAGE=my/python:3.12"]
 
 
-def test_deploys_the_manifests_and_forwards_port_5000(tilt):
-    (manifests,) = tilt.of("k8s_yaml")
-    assert manifests["yaml"] == list(MANIFEST_PATHS)
-    resource = tilt.one("k8s_resource", workload="flask-app")
-    assert resource["port_forwards"] == 5000
-    assert resource["resource_deps"] == ["unit-tests"]
-    assert resource["labels"]
+def test_flask_app_deploys_every_manifest_after_the_unit_tests(tilt, manifests):
+    assert set(tilt.objects("flask-app")) == set(manifests) == {"Deployment", "Service", "Ingress",
+                                                                 "PodDisruptionBudget"}
+    assert tilt.manifests["flask-app"]["ResourceDependencies"] == ["unit-tests"]
+
+
+def test_one_named_forward_and_no_second_link_to_the_same_address(tilt):
+    deploy = tilt.deploy("flask-app")
+    assert deploy["portForwardTemplateSpec"]["forwards"] == [
+        {"localPort": 5000, "containerPort": 0, "host": "localhost", "name": "favorite athlete"}]
+    assert not deploy["Links"]
 
 
 def test_unit_tests_run_on_every_change_to_the_code_or_tests(tilt):
-    tests = tilt.one("local_resource", name="unit-tests")
-    assert tests["cmd"] == "make test-unit"
-    assert {"app", "tests/unit"} <= set(tests["deps"])
+    tests = tilt.deploy("unit-tests")
+    assert tests["UpdateCmdSpec"]["args"] == ["sh", "-c", "make test-unit"]
+    assert {str(REPO / "app"), str(REPO / "tests" / "unit")} <= set(tests["Deps"])
+    assert tilt.manifests["unit-tests"]["TriggerMode"] == TiltResult.TRIGGER_AUTO
 
 
-def test_a_manual_resource_curls_the_ingress(tilt):
-    curl = tilt.one("local_resource", name="curl-ingress")
-    assert (curl["cmd"], curl["trigger_mode"], curl["auto_init"]) == ("make curl", "manual", False)
+def test_a_manual_button_curls_the_ingress(tilt):
+    assert tilt.deploy("curl-ingress")["UpdateCmdSpec"]["args"] == ["sh", "-c", "make curl"]
+    assert tilt.manifests["curl-ingress"]["TriggerMode"] == TiltResult.TRIGGER_MANUAL
+    assert tilt.manifests["curl-ingress"]["ResourceDependencies"] == ["flask-app"]
 
 
-def test_only_local_clusters_are_allowed(tilt):
-    assert tilt.of("allow_k8s_contexts") == []
+def test_every_resource_has_a_label(tilt):
+    labels = {name: list(manifest["Labels"]) for name, manifest in tilt.manifests.items()}
+    assert labels == {"flask-app": ["app"], "unit-tests": ["tests"], "curl-ingress": ["tools"]}
 
 
-def test_an_unknown_parameter_fails_as_in_tilt(tmp_path):
-    (tmp_path / "Tiltfile").write_text("k8s_resource('flask-app', port_forward=5000)\n")
-    with pytest.raises(starlark_go.EvalError, match="port_forward"):
-        run_tiltfile(tmp_path / "Tiltfile")
-
-
-def test_a_missing_file_fails_as_in_tilt(tmp_path):
-    (tmp_path / "Tiltfile").write_text("k8s_yaml('k8s/missing.yaml')\n")
-    with pytest.raises(starlark_go.EvalError, match="missing.yaml"):
-        run_tiltfile(tmp_path / "Tiltfile")
-
-
-def reference_parameters(text):
-    """{builtin: [parameter names]} from the reference's table of Tilt builtins."""
-    found = {}
-    for names, parameters in re.findall(r"^\| ([a-z0-9_, ]+) \| (.*) \|$", text, re.M):
-        if parameters.startswith("(no parameters)"):
-            parameters = ""
-        words = [p.split("=")[0].strip() for p in re.sub(r"\(obsolete\)", "", parameters).split(",")]
-        for name in names.split(","):
-            found[name.strip()] = [word for word in words if word]
-    return found
-
-
-def test_stand_ins_take_exactly_the_parameters_of_tilts_builtins():
-    path = os.environ.get(REFERENCE_VARIABLE)
-    if not path:
-        cannot_run("TILT REFERENCE CHECK", f"${REFERENCE_VARIABLE} is not set", "Point it at tilt-builtins.md.")
-    reference = reference_parameters(Path(path).read_text())
-    for signature in SIGNATURES:
-        assert list(inspect.signature(signature).parameters) == reference[signature.__name__], signature.__name__
+def test_only_local_clusters_are_allowed():
+    assert "allow_k8s_contexts" not in (REPO / "Tiltfile").read_text()

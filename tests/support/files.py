@@ -4,7 +4,6 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-import jsonpatch
 import yaml
 
 from tests.support.edits import REPO
@@ -118,8 +117,3 @@ def skaffold_profile(config, name):
     """The profile called name in a skaffold.yaml."""
     (found,) = [p for p in config["profiles"] if p["name"] == name]
     return found
-
-
-def with_profile(config, name):
-    """A skaffold.yaml as Skaffold sees it with profile name active (its patches applied)."""
-    return jsonpatch.apply_patch(config, skaffold_profile(config, name)["patches"])
