@@ -1,6 +1,5 @@
 """Fixtures shared by the tests, in the manner of Flask's tutorial."""
 
-import os
 
 import pytest
 
@@ -9,9 +8,6 @@ from tests.support.docker import base_image, base_image_problem, build, engine_p
 from tests.support.layers import cannot_run, one_line_per_reason
 
 TEST_ATHLETE = "Test Athlete"
-
-# The end-to-end check needs a cluster: only `make e2e` (E2E=1) collects it.
-collect_ignore = [] if os.environ.get("E2E") == "1" else ["e2e"]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,18 +1,77 @@
-"""kubectl and skaffold helpers for the end-to-end check on a real cluster."""
+"""kubectl, Skaffold and Tilt for the e2e layer, run for real against the current kube context.
 
+Every request reaches the cluster through 127.0.0.1: a `kubectl port-forward` (to the
+Service, to one pod, or to the ingress controller) or INGRESS_URL (CI's Traefik).
+"""
+
+import json
+import os
+import re
+import signal
 import subprocess
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
-from tests.support.edits import REPO
 from tests.support.http import answers, wait_until
 from tests.support.servers import free_port
 
+APP_SELECTOR = "app=flask-app"
+# What the project deploys: each kind, by the label every manifest carries.
+DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
 
-def run(*command, timeout=600):
-    """Run a command in the repo; fail with its output if it fails."""
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
+
+def run(*command, cwd=None, env=None, timeout=600):
+    """Run a command; fail with its output if it fails; return its stdout."""
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
     return result.stdout
+
+
+def kubectl(*args, timeout=120):
+    """kubectl against the current context; its stdout."""
+    return run("kubectl", *args, timeout=timeout)
+
+
+def app_pods():
+    """The app's pods that are not on their way out: [{name, restarts, image, ready}]."""
+    listed = json.loads(kubectl("get", "pods", "--selector", APP_SELECTOR, "--output", "json"))["items"]
+    pods = []
+    for pod in listed:
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
+        statuses = pod["status"].get("containerStatuses") or [{}]
+        pods.append({
+            "name": pod["metadata"]["name"],
+            "restarts": sum(status.get("restartCount", 0) for status in statuses),
+            "image": pod["spec"]["containers"][0]["image"],
+            "ready": all(status.get("ready") for status in statuses),
+        })
+    return sorted(pods, key=lambda pod: pod["name"])
+
+
+def wait_for_ready_pods(count, timeout, image=None):
+    """Wait until exactly count app pods are ready (and run image, if given); return them."""
+    seen = []
+
+    def ready():
+        seen[:] = app_pods()
+        return len(seen) == count and all(pod["ready"] and image in (None, pod["image"]) for pod in seen)
+
+    try:
+        wait_until(ready, timeout, interval=1, what=f"{count} ready flask-app pods")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; last seen: {seen}") from None
+    return list(seen)
+
+
+def pod_logs(name):
+    """What a pod's container printed so far."""
+    return kubectl("logs", f"pod/{name}")
+
+
+def leftovers():
+    """What of the project is still in the cluster (names), by its label."""
+    return kubectl("get", DEPLOYED_KINDS, "--selector", APP_SELECTOR, "--output", "name").split()
 
 
 @contextmanager
@@ -30,3 +89,74 @@ def port_forward(resource, port, namespace="default"):
     finally:
         process.terminate()
         process.wait(30)
+
+
+@contextmanager
+def forwards_to_each(pods, port=5000):
+    """One port-forward per pod, so that a straggler cannot hide behind the Service; yield {pod: URL}."""
+    with ExitStack() as stack:
+        yield {pod["name"]: stack.enter_context(port_forward(f"pod/{pod['name']}", port)) for pod in pods}
+
+
+def wait_for_every_pod(urls, path, expect, timeout, what):
+    """Wait until every pod's URL answers path with the JSON expect."""
+    pending = dict(urls)
+
+    def all_answer():
+        for name, url in list(pending.items()):
+            if answers(url, path, expect):
+                del pending[name]
+        return not pending
+
+    try:
+        wait_until(all_answer, timeout, interval=0.2, what=what)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
+
+
+class Background:
+    """A long-running command (skaffold dev, tilt up) with its output in a file."""
+
+    def __init__(self, command, cwd, env, log_path):
+        self.command = command
+        self.log_path = Path(log_path)
+        self._log = open(self.log_path, "wb")
+        # Its own process group: a SIGINT is what a terminal's Ctrl-C would send it.
+        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                        stdout=self._log, stderr=subprocess.STDOUT, process_group=0)
+
+    def output(self):
+        """Everything it printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for_output(self, pattern, timeout, since=0):
+        """Wait until its output after offset since matches the regex pattern; return the match."""
+        found = []
+
+        def printed():
+            assert self.process.poll() is None, f"{self.command[0]} exited:\n{self.output()[-3000:]}"
+            found[:] = [re.search(pattern, self.output()[since:])]
+            return found[0] is not None
+
+        try:
+            wait_until(printed, timeout, interval=0.5, what=f"{self.command[0]} printing {pattern!r}")
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n--- its output ---\n{self.output()[since:][-3000:]}") from None
+        return found[0]
+
+    def interrupt(self, timeout):
+        """Send SIGINT, as Ctrl-C does; return its exit status, killing it after timeout."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self.kill()
+
+    def kill(self):
+        """Make sure it and its children are gone."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self._log.close()
+

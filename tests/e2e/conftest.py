@@ -1,0 +1,94 @@
+"""The e2e layer: the real Skaffold, Tilt and kubectl against the cluster of the current context.
+
+CI starts a one-node cluster (make e2e-cluster); on a laptop, `make e2e` uses minikube.
+The tools run in a copy of the project, so that the tests can edit it freely.
+"""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.support.edits import REPO
+from tests.support.kube import port_forward
+from tests.support.layers import cannot_run
+
+START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "
+             "(CI's cluster) and export the KUBECONFIG it prints")
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """The current kube context's name, once its API server answers; else the layer cannot run."""
+    for tool, how in (("kubectl", "make tools"), ("skaffold", "make tools"), ("tilt", "make tools")):
+        if shutil.which(tool) is None:
+            cannot_run("E2E LAYER", f"{tool} is not on PATH", f"`{how}` fetches it into ./bin. {START_ONE}")
+    try:
+        probe = subprocess.run(["kubectl", "get", "--raw", "/readyz", "--request-timeout=5s"],
+                               capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        cannot_run("E2E LAYER", "no Kubernetes cluster answered kubectl within 30 s", START_ONE)
+    if probe.returncode != 0:
+        message = (probe.stderr.strip().splitlines() or ["no answer"])[-1]
+        cannot_run("E2E LAYER", f"no Kubernetes cluster answers kubectl ({message})", START_ONE)
+    return subprocess.run(["kubectl", "config", "current-context"], capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def workspace(cluster, tmp_path_factory):
+    """A copy of the project as the working tree has it (what git tracks or would), committed
+    in a repository of its own: Skaffold tags images by git commit."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    copy = tmp_path_factory.mktemp("project")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            # Times kept: make then sees the venv as newer than the requirements.
+            shutil.copy2(source, copy / name)
+    git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the project under test"]):
+        subprocess.run(git + args, cwd=copy, check=True, timeout=60)
+    return copy
+
+
+@pytest.fixture(scope="session")
+def tool_env():
+    """The environment for skaffold and tilt: `make test-unit` in the copy uses this repo's venv."""
+    return {**os.environ, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
+
+
+@pytest.fixture
+def edit(workspace):
+    """Write files of the copy; each is put back as it was when the test ends."""
+    originals = {}
+
+    def write(relative, text):
+        path = workspace / relative
+        if relative not in originals:
+            originals[relative] = path.read_text() if path.exists() else None
+        path.write_text(text)
+        return path
+
+    yield write
+    for relative, text in originals.items():
+        path = workspace / relative
+        if text is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_text(text)
+
+
+@pytest.fixture(scope="session")
+def ingress_url(cluster):
+    """Where the Ingress answers on 127.0.0.1: INGRESS_URL (CI's Traefik), else a port-forward
+    to minikube's ingress-nginx controller."""
+    if os.environ.get("INGRESS_URL"):
+        yield os.environ["INGRESS_URL"].rstrip("/")
+        return
+    with port_forward("service/ingress-nginx-controller", 80, namespace="ingress-nginx") as url:
+        yield url
+

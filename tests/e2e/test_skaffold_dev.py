@@ -1,0 +1,102 @@
+"""`skaffold dev`, as a user runs it: pod logs in its output, a save synced into every pod
+without a rebuild or a restart, a broken save that keeps the last good answer, a failing
+unit test that blocks a deploy, and Ctrl-C that removes what it deployed."""
+
+import uuid
+
+import pytest
+
+from tests.support.edits import broken_views, views_answering
+from tests.support.http import request, wait_until
+from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, pod_logs, wait_for_every_pod,
+                                wait_for_ready_pods)
+
+pytestmark = pytest.mark.e2e
+ATHLETE = "Serena Williams"
+DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
+SYNC_TIMEOUT = 30
+# A change to a file that is not synced, which forces a rebuild.
+REBUILD_TRIGGER = "\nLABEL org.opencontainers.image.description=\"e2e rebuild\"\n"
+FAILING_TEST = "def test_fails_on_purpose():\n    assert False, 'the e2e gate test'\n"
+
+
+@pytest.fixture(scope="module")
+def skaffold_dev(workspace, tool_env, tmp_path_factory):
+    """`skaffold dev` running in the copy, its first deploy ready."""
+    dev = Background(["skaffold", "dev"], workspace, tool_env, tmp_path_factory.mktemp("skaffold") / "dev.log")
+    try:
+        dev.wait_for_output(r"Deployments stabilized|Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
+        wait_for_ready_pods(3, 120)
+        yield dev
+    finally:
+        dev.kill()
+
+
+@pytest.fixture
+def pods(skaffold_dev):
+    """The three ready pods, with a port-forward to each."""
+    pods = wait_for_ready_pods(3, 120)
+    with forwards_to_each(pods) as urls:
+        yield pods, urls
+
+
+def test_it_deploys_the_dev_image_and_forwards_the_service(skaffold_dev, pods):
+    _, urls = pods
+    for url in urls.values():
+        assert request(url, "GET", "/").headers["server"].startswith("Werkzeug")
+    assert "Port forwarding service/flask-app-service in namespace default" in skaffold_dev.output()
+    assert "could not map pods to service" not in skaffold_dev.output()
+
+
+def test_the_pods_logs_stream_into_its_output(skaffold_dev, pods):
+    _, urls = pods
+    marker = f"/e2e-log-{uuid.uuid4().hex}"
+    for url in urls.values():
+        assert request(url, "GET", marker).status == 404
+    skaffold_dev.wait_for_output(rf"GET {marker} 404", 30)
+
+
+def test_a_save_is_served_by_every_pod_without_a_rebuild_or_restart(skaffold_dev, pods, edit):
+    before, urls = pods
+    since = len(skaffold_dev.output())
+    edit("app/views.py", views_answering("Synced By Skaffold"))
+    wait_for_every_pod(urls, "/", {"athlete": "Synced By Skaffold"}, SYNC_TIMEOUT, "the save in every pod")
+    assert app_pods() == before, "a pod was replaced or restarted"
+    after = skaffold_dev.output()[since:]
+    assert "Syncing" in after and "Building [" not in after
+
+
+def test_a_broken_save_keeps_the_last_good_answer_and_the_fix_goes_live(skaffold_dev, pods, edit):
+    before, urls = pods
+    edit("app/views.py", views_answering("Last Good"))
+    wait_for_every_pod(urls, "/", {"athlete": "Last Good"}, SYNC_TIMEOUT, "the good save in every pod")
+    since = len(skaffold_dev.output())
+    edit("app/views.py", broken_views())
+    skaffold_dev.wait_for_output(r"Syncing 1 files", SYNC_TIMEOUT, since=since)
+    # Skaffold mutes the pods' logs while its dev loop runs the tests: ask kubectl.
+    for pod in before:
+        wait_until(lambda name=pod["name"]: "still serving the previous version" in pod_logs(name), SYNC_TIMEOUT,
+                   what=f"{pod['name']} refusing the broken code")
+    for url in urls.values():
+        assert request(url, "GET", "/").json() == {"athlete": "Last Good"}
+    skaffold_dev.wait_for_output(r"SyntaxError", SYNC_TIMEOUT, since=since)
+    edit("app/views.py", views_answering("Fixed"))
+    wait_for_every_pod(urls, "/", {"athlete": "Fixed"}, SYNC_TIMEOUT, "the fix in every pod")
+    assert app_pods() == before
+
+
+def test_a_failing_unit_test_keeps_a_rebuilt_image_out_of_the_cluster(skaffold_dev, pods, edit, workspace):
+    before, urls = pods
+    since = len(skaffold_dev.output())
+    edit("tests/unit/test_e2e_gate.py", FAILING_TEST)
+    edit("Dockerfile", (workspace / "Dockerfile").read_text() + REBUILD_TRIGGER)
+    skaffold_dev.wait_for_output(r"Skipping deploy due to test error", 300, since=since)
+    assert "1 failed" in skaffold_dev.output()[since:]
+    assert app_pods() == before, "the pods changed although the tests failed"
+    for url in urls.values():
+        assert request(url, "GET", "/").status == 200
+
+
+def test_ctrl_c_removes_what_it_deployed(skaffold_dev):
+    assert skaffold_dev.interrupt(120) == 0, skaffold_dev.output()[-3000:]
+    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything skaffold dev deployed being gone")

@@ -1,0 +1,51 @@
+"""`skaffold run`: the prod image, gated by the unit tests, three ready replicas, the contract
+through the Service and through the Ingress; `skaffold delete` removes it all."""
+
+import re
+
+import pytest
+
+from tests.support.contract import check_contract
+from tests.support.http import request, wait_until
+from tests.support.kube import app_pods, leftovers, port_forward, run, wait_for_ready_pods
+
+pytestmark = pytest.mark.e2e
+ATHLETE = "Serena Williams"
+DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
+
+
+@pytest.fixture(scope="module")
+def deployed(workspace, tool_env):
+    """What `skaffold run` printed, once it returned; whatever is left is deleted afterwards."""
+    output = run("skaffold", "run", "--status-check=true", cwd=workspace, env=tool_env, timeout=DEPLOY_TIMEOUT)
+    yield output
+    if leftovers():
+        run("skaffold", "delete", cwd=workspace, env=tool_env)
+
+
+def test_the_unit_tests_run_before_the_deploy(deployed):
+    tested = re.search(r"^\d+ passed", deployed, re.M)
+    assert tested, f"no unit test summary in skaffold's output:\n{deployed}"
+    assert tested.start() < deployed.index("Starting deploy..."), "the tests ran after the deploy"
+
+
+def test_three_replicas_of_the_prod_image_become_ready(deployed):
+    pods = wait_for_ready_pods(3, 120)
+    assert len({pod["image"] for pod in pods}) == 1
+    with port_forward(f"pod/{pods[0]['name']}", 5000) as url:
+        assert request(url, "GET", "/").headers["server"].startswith("gunicorn")
+
+
+def test_the_contract_holds_through_the_service(deployed):
+    with port_forward("service/flask-app-service", 5000) as url:
+        check_contract(url, ATHLETE)
+
+
+def test_the_contract_holds_through_the_ingress(deployed, ingress_url):
+    check_contract(ingress_url, ATHLETE)
+
+
+def test_skaffold_delete_removes_everything(deployed, workspace, tool_env):
+    assert app_pods()
+    run("skaffold", "delete", cwd=workspace, env=tool_env)
+    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything skaffold deployed being gone")
