@@ -96,7 +96,7 @@ TOOLS = {tool.name: tool for tool in (
 
 # Tilt embeds its web UI from pkg/assets/build, which a JavaScript build fills and the
 # module zip lacks; without an index.html it only runs in web mode "local", which needs
-# yarn. This page of ours is overlaid there: the API, `tilt get` and the logs all work.
+# yarn. This page of ours goes there: the API, `tilt get` and the logs all work.
 TILT_INDEX = WRAPPERS / "tilt" / "index.html"
 
 
@@ -164,6 +164,25 @@ def wrapped_version(tool):
     return found.group(1) if found else None
 
 
+def with_tilt_index(folder, scratch):
+    """A go.mod for the tilt build that takes Tilt from a copy holding our index.html.
+
+    The module cache is read-only (and `go build -overlay` may not replace files in it),
+    so Tilt's source is copied into scratch and the wrapper's go.mod, copied too, points
+    at that copy.
+    """
+    module_dir = Path(go("list", "-m", "-f", "{{.Dir}}", TOOLS["tilt"].module, cwd=folder, capture=True).strip())
+    source = scratch / "tilt-source"
+    shutil.copytree(module_dir, source)
+    for path in (source, *source.rglob("*")):
+        path.chmod(path.stat().st_mode | 0o200)
+    shutil.copyfile(TILT_INDEX, source / "pkg" / "assets" / "build" / "index.html")
+    shutil.copyfile(folder / "go.sum", scratch / "go.sum")
+    modfile = scratch / "go.mod"
+    modfile.write_text((folder / "go.mod").read_text() + f"\nreplace {TOOLS['tilt'].module} => {source}\n")
+    return modfile
+
+
 def stamp(tool):
     """The file that records which version of a tool GOTOOLS_DIR holds."""
     return GOTOOLS_DIR / ".built" / tool.name
@@ -186,11 +205,7 @@ def build(tool, pins):
     args = ["build", "-trimpath", f"-ldflags={' '.join(ldflags)}"]
     with tempfile.TemporaryDirectory() as scratch:
         if tool.name == "tilt":
-            module_dir = go("list", "-m", "-f", "{{.Dir}}", tool.module, cwd=folder, capture=True).strip()
-            overlay = Path(scratch) / "overlay.json"
-            overlay.write_text(json.dumps(
-                {"Replace": {f"{module_dir}/pkg/assets/build/index.html": str(TILT_INDEX)}}))
-            args.append(f"-overlay={overlay}")
+            args.append(f"-modfile={with_tilt_index(folder, Path(scratch))}")
         out = Path(scratch) / "out"
         out.mkdir()
         target = f"{out}/" if len(tool.binaries) > 1 else str(out / next(iter(tool.binaries)))
