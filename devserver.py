@@ -248,8 +248,11 @@ class Worker:
         Gives up when the code takes START_TIMEOUT_SECONDS to start, or at once when
         the supervisor is told to stop.
         """
-        self.process.stdin.write(GO)
-        self.process.stdin.flush()
+        try:
+            self.process.stdin.write(GO)
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died since it was checked: not serving, as below
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         serving = False
         while not wakeups.stopping and time.monotonic() < deadline:
