@@ -1,6 +1,6 @@
 """Run the benchmarks, print each figure and write the results as JSON.
 
-Usage: python -m bench [FIGURE ...]   figures: reload gate throughput weight (default: all)
+Usage: python -m bench [FIGURE ...]   figures: reload gate throughput weight builders (default: all)
 """
 
 import json
@@ -10,12 +10,13 @@ import subprocess
 import sys
 import time
 
-from bench import gate, image_weight, reload, throughput
+from bench import builders, gate, image_weight, reload, throughput
 from tests.support.docker import build, docker, engine_problem
 from tests.support.edits import REPO
 
-FIGURES = {"reload": reload.run, "gate": gate.run, "throughput": throughput.run, "weight": image_weight.run}
-NEEDS_DOCKER = {"reload", "throughput", "weight"}
+FIGURES = {"reload": reload.run, "gate": gate.run, "throughput": throughput.run, "weight": image_weight.run,
+           "builders": builders.run}
+NEEDS_DOCKER = {"reload", "throughput", "weight", "builders"}
 RESULTS = REPO / "bench-results"
 
 
