@@ -34,7 +34,7 @@ require = command -v $(1) >/dev/null 2>&1 || { echo "make $@: '$(1)' is not inst
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make \033[36m<target>\033[0m\n"} \
-	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2 } \
+	  /^[a-zA-Z0-9_-]+:.*?##/ { printf "  \033[36m%-17s\033[0m %s\n", $$1, $$2 } \
 	  /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 ##@ Development
@@ -52,7 +52,7 @@ image: ## Build both images, tagged IMAGE:dev and IMAGE:prod.
 ##@ Kubernetes (minikube with Skaffold or Tilt)
 
 .PHONY: doctor
-doctor: ## Say where docker, minikube, kubectl, skaffold and tilt are, and if they meet the pins.
+doctor: ## Say where docker, minikube, kubectl, skaffold and tilt are, if they meet the pins, and kubectl's skew.
 	$(TOOLS) doctor
 
 .PHONY: tools
@@ -102,7 +102,7 @@ e2e-tools: ## Build etcd, Kubernetes, cri-dockerd, Traefik, skaffold and tilt at
 	$(PYTHON) scripts/gotools.py build
 
 .PHONY: e2e-cluster
-e2e-cluster: e2e-tools ## Start the one-node cluster of host processes (root, Linux); KUBECONFIG it prints.
+e2e-cluster: e2e-tools ## Start the one-node cluster of host processes (Linux, root); prints the KUBECONFIG to use.
 	bash hack/cluster/up.sh
 
 .PHONY: e2e-cluster-down
@@ -136,7 +136,7 @@ $(VENV)/.installed: requirements.txt requirements-prod.txt requirements-dev.txt 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: venv ## Measure edit-to-live, the test gate, throughput and image weight (bench-results/).
+bench: venv ## Measure edit-to-live, the test gate, throughput, image weight and builds (bench-results/).
 	@$(call require,docker,Install Docker: https://docs.docker.com/get-docker/)
 	$(VENV)/bin/python -m bench
 

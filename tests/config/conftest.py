@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.support.edits import REPO
 from tests.support.files import MANIFEST_PATHS, load_dockerfile, load_manifests, load_yaml
 from tests.support.real_tools import TiltResult, skaffold_config, tiltfile_result
 
