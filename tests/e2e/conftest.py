@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from tests.support.edits import REPO
-from tests.support.kube import port_forward
+from tests.support import kube
+from tests.support.kube import copy_project, port_forward
 from tests.support.layers import cannot_run
 
 START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "
@@ -38,27 +38,14 @@ def cluster():
 
 @pytest.fixture(scope="session")
 def workspace(cluster, tmp_path_factory):
-    """A copy of the project as the working tree has it (what git tracks or would), committed
-    in a repository of its own: Skaffold tags images by git commit."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    copy = tmp_path_factory.mktemp("project")
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            # Times kept: make then sees the venv as newer than the requirements.
-            shutil.copy2(source, copy / name)
-    git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@localhost"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the project under test"]):
-        subprocess.run(git + args, cwd=copy, check=True, timeout=60)
-    return copy
+    """A copy of the project for the tools to run in and the tests to edit."""
+    return copy_project(tmp_path_factory.mktemp("project"))
 
 
 @pytest.fixture(scope="session")
 def tool_env():
-    """The environment for skaffold and tilt: `make test-unit` in the copy uses this repo's venv."""
-    return {**os.environ, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
+    """The environment for skaffold and tilt in the copy."""
+    return kube.tool_env()
 
 
 @pytest.fixture

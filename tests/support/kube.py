@@ -7,17 +7,42 @@ Service, to one pod, or to the ingress controller) or INGRESS_URL (CI's Traefik)
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from tests.support.edits import REPO
 from tests.support.http import answers, wait_until
 from tests.support.servers import free_port
 
 APP_SELECTOR = "app=flask-app"
 # What the project deploys: each kind, by the label every manifest carries.
 DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
+
+
+def copy_project(destination):
+    """Copy the project as the working tree has it (what git tracks or would) into destination,
+    committed in a repository of its own (Skaffold tags images by git commit); return it."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            # Times kept: make then sees the venv as newer than the requirements.
+            shutil.copy2(source, destination / name)
+    git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the project under test"]):
+        subprocess.run(git + args, cwd=destination, check=True, timeout=60)
+    return destination
+
+
+def tool_env():
+    """The environment for skaffold and tilt in a copy: `make test-unit` there uses this repo's
+    venv, and CI's Tilt (built without its web UI) serves its placeholder page."""
+    return {**os.environ, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
 
 
 def run(*command, cwd=None, env=None, timeout=600):
