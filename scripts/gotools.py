@@ -171,7 +171,9 @@ def with_tilt_index(folder, scratch):
     so Tilt's source is copied into scratch and the wrapper's go.mod, copied too, points
     at that copy.
     """
-    module_dir = Path(go("list", "-m", "-f", "{{.Dir}}", TOOLS["tilt"].module, cwd=folder, capture=True).strip())
+    # `go mod download` fetches it on a fresh machine (`go list -m` would print no folder).
+    module_dir = Path(json.loads(go("mod", "download", "-json", TOOLS["tilt"].module, cwd=folder,
+                                    capture=True))["Dir"])
     source = scratch / "tilt-source"
     shutil.copytree(module_dir, source)
     for path in (source, *source.rglob("*")):
