@@ -15,15 +15,19 @@ MINIKUBE_PROFILE ?= minikube
 # A target that needs minikube, kubectl, skaffold or tilt downloads the pinned
 # release into ./bin (checksum verified) when the one on PATH is missing or too
 # old; ./bin comes first on PATH for every target.
+# The pins reach only the commands that read them, never a tool's environment:
+# Skaffold reads SKAFFOLD_<FLAG> variables as flags (SKAFFOLD_VERSION=2.24.0 would
+# become `--version 2.24.0`).
 include versions.env
-export MINIKUBE_VERSION KUBERNETES_VERSION SKAFFOLD_VERSION TILT_VERSION
+PINS := MINIKUBE_VERSION=$(MINIKUBE_VERSION) KUBERNETES_VERSION=$(KUBERNETES_VERSION) \
+        SKAFFOLD_VERSION=$(SKAFFOLD_VERSION) TILT_VERSION=$(TILT_VERSION)
 export PATH := $(CURDIR)/bin:$(PATH)
 # Where `make curl` reaches the Ingress; empty: found from minikube (see scripts/curl-ingress.sh).
 INGRESS_URL ?=
 export INGRESS_URL MINIKUBE_PROFILE
 
 PYTEST := $(VENV)/bin/python -m pytest
-TOOLS := $(PYTHON) scripts/tools.py
+TOOLS := $(PINS) $(PYTHON) scripts/tools.py
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
 # $(call require,TOOL,HOW TO GET IT): stop with a clear message when TOOL is missing.
@@ -62,7 +66,7 @@ tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or o
 .PHONY: cluster
 cluster: ## Start minikube with the ingress addon and wait for its controller.
 	$(TOOLS) ensure docker minikube kubectl
-	MINIKUBE_PROFILE=$(MINIKUBE_PROFILE) sh scripts/cluster.sh
+	$(PINS) sh scripts/cluster.sh
 
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.

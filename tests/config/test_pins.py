@@ -31,6 +31,16 @@ def test_every_pin_is_an_exact_release():
         assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name}={version}"
 
 
+def test_no_pin_reaches_a_tools_environment():
+    """Skaffold reads SKAFFOLD_<FLAG> variables as flags: an exported SKAFFOLD_VERSION made
+    `skaffold fix` fail with "2.24.0 is an invalid api version" under make."""
+    shown = subprocess.run(["make", "--no-print-directory", "-f", "Makefile", "-f", "-", "show-environment"],
+                           cwd=REPO, input="show-environment:\n\t@env\n", capture_output=True, text=True,
+                           timeout=30)
+    exported = {line.split("=", 1)[0] for line in shown.stdout.splitlines()}
+    assert not exported & set(PINS), shown.stderr
+
+
 def test_the_makefile_reads_the_pins_and_sets_none_itself():
     text = (REPO / "Makefile").read_text()
     assert re.search(r"^include versions\.env$", text, re.M)
