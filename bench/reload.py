@@ -9,6 +9,7 @@ from bench.stats import seconds, summary
 from tests.support.docker import Container, build
 from tests.support.edits import REPO, views_answering
 from tests.support.http import answers
+from tests.support.processes import cpu_seconds
 from tests.support.servers import copy_of_source
 
 EDITS = 20
@@ -27,11 +28,6 @@ def first_answer_with(url, athlete, started, timeout=LIVE_TIMEOUT):
             return time.perf_counter() - started
         time.sleep(0.002)
     return None
-
-
-def cpu_seconds(pids):
-    """CPU time the processes have run so far, to the nanosecond (/proc/PID/schedstat)."""
-    return sum(int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) for pid in pids) / 1e9
 
 
 def sync_edits(image):
