@@ -22,6 +22,10 @@ include versions.env
 PINS := MINIKUBE_VERSION=$(MINIKUBE_VERSION) KUBERNETES_VERSION=$(KUBERNETES_VERSION) \
         SKAFFOLD_VERSION=$(SKAFFOLD_VERSION) TILT_VERSION=$(TILT_VERSION)
 export PATH := $(CURDIR)/bin:$(PATH)
+# How often `skaffold dev` looks for saved files. Its default, 1000 ms, is most of
+# the time from a save to every pod serving it; 100 ms halves that and costs no
+# measurable CPU (README, Performance: figure 7).
+WATCH_POLL_MS ?= 100
 # Where `make curl` reaches the Ingress; empty: found from minikube (see scripts/curl-ingress.sh).
 INGRESS_URL ?=
 export INGRESS_URL MINIKUBE_PROFILE
@@ -71,7 +75,7 @@ cluster: ## Start minikube with the ingress addon and wait for its controller.
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
 	$(TOOLS) ensure skaffold
-	skaffold dev
+	skaffold dev --watch-poll-interval=$(WATCH_POLL_MS)
 
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
