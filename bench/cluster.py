@@ -95,33 +95,33 @@ def first_200(started, timeout=START_TIMEOUT):
     return None
 
 
-def skaffold_dev(workspace, args, logs):
-    """One `skaffold dev` session: start-up to the first 200, the edits, idle CPU."""
+def session(command, workspace, log, stop):
+    """One session of a tool's loop: start-up to the first 200, the edits, idle CPU; then stop(it)."""
     started = time.perf_counter()
-    dev = Background(["skaffold", "dev", *args], workspace, tool_env(), logs / f"skaffold{'_'.join(args)}.log")
+    tool = Background(command, workspace, tool_env(), log)
     try:
         startup = first_200(started)
-        result = edit_loop(workspace, "skaffold")
-        result.update(startup=startup, idle_cpu=idle_cpu(dev.process.pid))
+        result = edit_loop(workspace, command[0])
+        result.update(startup=startup, idle_cpu=idle_cpu(tool.process.pid))
         return result
     finally:
-        dev.interrupt(120)
+        stop(tool)
         wait_gone()
+
+
+def skaffold_dev(workspace, args, logs):
+    """One `skaffold dev` session; Ctrl-C ends it and deletes what it deployed."""
+    return session(["skaffold", "dev", *args], workspace, logs / f"skaffold{'_'.join(args)}.log",
+                   lambda dev: dev.interrupt(120))
 
 
 def tilt_up(workspace, logs):
-    """One `tilt up` session: start-up to the first 200, the edits, idle CPU."""
-    started = time.perf_counter()
-    up = Background(["tilt", "up", "--port", str(free_port())], workspace, tool_env(), logs / "tilt.log")
-    try:
-        startup = first_200(started)
-        result = edit_loop(workspace, "tilt")
-        result.update(startup=startup, idle_cpu=idle_cpu(up.process.pid))
-        return result
-    finally:
+    """One `tilt up` session; `tilt down` deletes what it deployed."""
+    def stop(up):
         up.kill()
         kube.run("tilt", "down", cwd=workspace, env=tool_env())
-        wait_gone()
+
+    return session(["tilt", "up", "--port", str(free_port())], workspace, logs / "tilt.log", stop)
 
 
 def rebuild_and_rollout(workspace):
