@@ -7,7 +7,6 @@ previous one went live, as a person's saves would.
 """
 
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -16,7 +15,8 @@ from bench.stats import seconds, summary
 from tests.support.edits import views_answering
 from tests.support.http import answers
 from tests.support import kube
-from tests.support.kube import Background, copy_project, forwards_to_each, leftovers, tool_env, wait_for_ready_pods
+from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, leftovers, tool_env,
+                                wait_for_ready_pods)
 from tests.support.processes import cpu_seconds, tree
 from tests.support.servers import free_port
 
@@ -33,16 +33,6 @@ SKAFFOLD_VARIANTS = {
     "poll 100 ms": ["--watch-poll-interval=100"],
     "notify": ["--trigger=notify"],
 }
-
-
-def cluster_problem():
-    """Why no cluster can be measured, or None."""
-    try:
-        probe = subprocess.run(["kubectl", "get", "--raw", "/readyz", "--request-timeout=5s"],
-                               capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        return str(error)
-    return None if probe.returncode == 0 else (probe.stderr.strip() or "kubectl failed")
 
 
 def all_pods_serve(urls, athlete, started):
@@ -181,7 +171,7 @@ def run(images=None):
     """Every cluster figure, in one run."""
     problem = cluster_problem()
     if problem:
-        print(f"7-11. cluster figures skipped: no cluster answers ({problem})")
+        print(f"7-11. cluster figures skipped: {problem}")
         return {"skipped": problem}
     with tempfile.TemporaryDirectory() as scratch:
         workspace = copy_project(Path(scratch) / "project")

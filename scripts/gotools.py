@@ -5,7 +5,6 @@ Usage:
   gotools.py mod [TOOL ...]    regenerate hack/tools/TOOL/go.mod and go.sum from versions.env
   gotools.py build [TOOL ...]  build each tool into GOTOOLS_DIR, skipping those already
                                built at their pinned version; print what each build took
-  gotools.py dir               print GOTOOLS_DIR
 
 Each tool is built from a wrapper module of ours in hack/tools/TOOL: the upstream modules
 carry `replace` directives (and Kubernetes and etcd replace their own sub-modules with
@@ -232,11 +231,8 @@ def selected(names):
 
 def main(argv):
     """Dispatch the command line."""
-    if not argv or argv[0] not in ("mod", "build", "dir"):
+    if not argv or argv[0] not in ("mod", "build"):
         sys.exit(__doc__)
-    if argv[0] == "dir":
-        print(GOTOOLS_DIR)
-        return 0
     if shutil.which("go") is None:
         sys.exit("gotools: 'go' is not installed; install Go 1.26 or newer: https://go.dev/doc/install")
     pins = versions.read()

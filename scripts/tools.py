@@ -277,7 +277,7 @@ def skew(kubectl):
         server = parse_version(reported["serverVersion"]["gitVersion"])
     except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, TypeError):
         return ""
-    if client[0] == server[0] and abs(client[1] - server[1]) <= 1:
+    if TOOLS["kubectl"].compatible(client, server):
         return ""
     return (f"kubectl {'.'.join(map(str, client))} talks to a {'.'.join(map(str, server))} cluster: more "
             f"than one minor version apart, which kubectl does not support. Start the cluster at the pin "

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from tests.support import kube
-from tests.support.kube import copy_project, port_forward
+from tests.support.kube import cluster_problem, copy_project, port_forward
 from tests.support.layers import cannot_run
 
 START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "
@@ -21,17 +21,12 @@ START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2
 @pytest.fixture(scope="session")
 def cluster():
     """The current kube context's name, once its API server answers; else the layer cannot run."""
-    for tool, how in (("kubectl", "make tools"), ("skaffold", "make tools"), ("tilt", "make tools")):
+    for tool in ("kubectl", "skaffold", "tilt"):
         if shutil.which(tool) is None:
-            cannot_run("E2E LAYER", f"{tool} is not on PATH", f"`{how}` fetches it into ./bin. {START_ONE}")
-    try:
-        probe = subprocess.run(["kubectl", "get", "--raw", "/readyz", "--request-timeout=5s"],
-                               capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
-        cannot_run("E2E LAYER", "no Kubernetes cluster answered kubectl within 30 s", START_ONE)
-    if probe.returncode != 0:
-        message = (probe.stderr.strip().splitlines() or ["no answer"])[-1]
-        cannot_run("E2E LAYER", f"no Kubernetes cluster answers kubectl ({message})", START_ONE)
+            cannot_run("E2E LAYER", f"{tool} is not on PATH", f"`make tools` fetches it into ./bin. {START_ONE}")
+    problem = cluster_problem()
+    if problem:
+        cannot_run("E2E LAYER", problem, START_ONE)
     return subprocess.run(["kubectl", "config", "current-context"], capture_output=True, text=True,
                           timeout=30).stdout.strip()
 

@@ -45,6 +45,21 @@ def tool_env():
     return {**os.environ, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
 
 
+def cluster_problem():
+    """Why no Kubernetes cluster of the current context answers kubectl, or None when one does."""
+    try:
+        probe = subprocess.run(["kubectl", "get", "--raw", "/readyz", "--request-timeout=5s"],
+                               capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return "no Kubernetes cluster answered kubectl within 30 s"
+    except OSError as error:
+        return f"kubectl cannot run: {error}"
+    if probe.returncode != 0:
+        message = (probe.stderr.strip().splitlines() or ["no answer"])[-1]
+        return f"no Kubernetes cluster answers kubectl ({message})"
+    return None
+
+
 def run(*command, cwd=None, env=None, timeout=600):
     """Run a command; fail with its output if it fails; return its stdout."""
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
