@@ -3,21 +3,30 @@
 Runs against the current kube context (CI's cluster, or minikube) when one answers, in a
 copy of the project. Each pod is asked directly, through a port-forward of its own, so
 that a straggler cannot hide behind the Service. Edits come EDIT_GAP seconds after the
-previous one went live, as a person's saves would.
+previous one went live, as a person's saves would; then as many again, each the moment the
+previous one is live (while the test that follows a sync may still run).
+
+Each live edit is split into steps from the tool's own record: notice (the save until the
+tool starts the sync), copy (into the 3 pods) and reload (until every pod serves it).
 """
 
+import json
 import os
+import shutil
 import tempfile
+import threading
 import time
+import urllib.request
+from datetime import datetime
 from pathlib import Path
 
 from bench.stats import seconds, summary
-from tests.support.edits import views_answering
-from tests.support.http import answers
+from tests.support.edits import REPO, views_answering
+from tests.support.http import answers, wait_until
 from tests.support import kube
 from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, leftovers, tool_env,
                                 wait_for_ready_pods)
-from tests.support.processes import cpu_seconds, tree
+from tests.support.processes import cpu_seconds_used, tree
 from tests.support.servers import free_port
 
 EDITS = int(os.environ.get("BENCH_CLUSTER_EDITS", "20"))
@@ -25,7 +34,10 @@ REBUILDS = 5
 LIVE_TIMEOUT = 15.0
 EDIT_GAP = 1.5
 IDLE_WINDOW = 60.0
+# Longer than the test that reruns after a save (figure 11).
+SETTLE = 5.0
 START_TIMEOUT = 600
+LOGS = REPO / "bench-results" / "cluster-logs"
 USER_URL = "http://127.0.0.1:5000"
 # The skaffold dev settings compared: its default file watcher polls every second.
 SKAFFOLD_VARIANTS = {
@@ -46,34 +58,108 @@ def all_pods_serve(urls, athlete, started):
     return None
 
 
-def edit_loop(workspace, label):
-    """EDITS saves of app/views.py; seconds until all 3 pods serve each, and how many never did."""
+def wall(stamp):
+    """Seconds since the epoch of an RFC 3339 time as Kubernetes, Tilt and Skaffold write it
+    (Z, up to nanoseconds: Python reads six digits)."""
+    head, _, fraction = stamp.rstrip("Z").partition(".")
+    return datetime.fromisoformat(f"{head}.{(fraction + '000000')[:6]}+00:00").timestamp()
+
+
+class SkaffoldSteps:
+    """The steps of each synced save, from `skaffold dev`'s event API (--rpc-http-port): a dev
+    loop starts with the sync, and the test that depends on app/ starts when the sync is done."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.args = [f"--rpc-http-port={self.port}"]
+        self.starts = {"DevLoop": [], "Test": []}
+
+    def listen(self):
+        """Record, in the background, when each dev loop and each test started."""
+        stream = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v2/events", timeout=None)
+
+        def read():
+            for line in stream:
+                event = json.loads(line).get("result", {})
+                task = event.get("taskEvent", {})
+                if task.get("status") == "InProgress" and task.get("task") in self.starts:
+                    self.starts[task["task"]].append(wall(event["timestamp"]))
+
+        threading.Thread(target=read, daemon=True).start()
+
+    def __call__(self, saved, live):
+        noticed = next(start for start in self.starts["DevLoop"] if start >= saved)
+        copied = next(start for start in self.starts["Test"] if start >= noticed)
+        return {"notice": noticed - saved, "copy": copied - noticed, "reload": live - copied}
+
+
+class TiltSteps:
+    """The steps of each synced save, from the live update's entry in Tilt's build history."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.args = ["--port", str(self.port)]
+
+    def listen(self):
+        pass
+
+    def builds_since(self, saved):
+        """(start, finish) of each build in Tilt's history that started after saved."""
+        shown = kube.run("tilt", "get", "uiresource", "flask-app", "--output", "json", "--port", str(self.port))
+        builds = [(wall(build["startTime"]), wall(build["finishTime"]))
+                  for build in json.loads(shown)["status"].get("buildHistory", [])]
+        return [build for build in builds if build[0] >= saved]
+
+    def __call__(self, saved, live):
+        # Tilt files a live update under its history once it has copied into every pod and
+        # recorded the result, which can come after the pods serve the edit.
+        builds = []
+        wait_until(lambda: builds.extend(self.builds_since(saved)) or builds, 10, interval=0.05,
+                   what="the live update in Tilt's build history")
+        started, finished = min(builds)
+        return {"notice": started - saved, "copy": finished - started, "reload": live - finished}
+
+
+STEPS = ("notice", "copy", "reload")
+
+
+def edits(views, urls, label, gap, steps):
+    """EDITS saves of views, each gap seconds after the previous one went live on all pods:
+    seconds until all pods serve each, how many never did, and each step's share."""
+    times, parts, missed = [], [], 0
+    for number in range(EDITS):
+        athlete = f"{label} {number}"
+        saved, started = time.time(), time.perf_counter()
+        views.write_text(views_answering(athlete))
+        live = all_pods_serve(urls, athlete, started)
+        if live is None:
+            missed += 1
+        else:
+            times.append(live)
+            parts.append(steps(saved, saved + live))
+        time.sleep(gap)
+    return {"seconds": summary(times) if times else None, "missed": missed,
+            "steps": {step: summary([part[step] for part in parts]) for step in STEPS} if parts else None}
+
+
+def edit_loop(workspace, label, steps):
+    """The saves EDIT_GAP apart, then the saves at once; and which pods were replaced meanwhile."""
     pods = wait_for_ready_pods(3, 120)
     views = workspace / "app" / "views.py"
     original = views.read_text()
-    times, missed = [], 0
     with forwards_to_each(pods) as urls:
-        for number in range(EDITS):
-            athlete = f"{label} edit {number}"
-            started = time.perf_counter()
-            views.write_text(views_answering(athlete))
-            live = all_pods_serve(urls, athlete, started)
-            if live is None:
-                missed += 1
-            else:
-                times.append(live)
-            time.sleep(EDIT_GAP)
+        result = edits(views, urls, f"{label} edit", EDIT_GAP, steps)
+        result["at once"] = edits(views, urls, f"{label} next edit", 0, steps)
     views.write_text(original)
-    restarted = [pod["name"] for pod in wait_for_ready_pods(3, 60) if pod not in pods]
-    return {"seconds": summary(times) if times else None, "missed": missed, "replaced_pods": restarted}
+    result["replaced_pods"] = [pod["name"] for pod in wait_for_ready_pods(3, 60) if pod not in pods]
+    return result
 
 
 def idle_cpu(pid):
-    """Share of one core that a process tree uses over IDLE_WINDOW seconds of no edits."""
-    pids = tree(pid)
-    before = cpu_seconds(pids)
-    time.sleep(IDLE_WINDOW)
-    return (cpu_seconds([p for p in pids if Path(f"/proc/{p}").exists()]) - before) / IDLE_WINDOW
+    """Share of one core that a process tree uses over IDLE_WINDOW seconds of no edits, once the
+    test that followed the last save is done."""
+    time.sleep(SETTLE)
+    return cpu_seconds_used(tree(pid), IDLE_WINDOW) / IDLE_WINDOW
 
 
 def first_200(started, timeout=START_TIMEOUT):
@@ -85,13 +171,14 @@ def first_200(started, timeout=START_TIMEOUT):
     return None
 
 
-def session(command, workspace, log, stop):
+def session(command, workspace, log, steps, stop):
     """One session of a tool's loop: start-up to the first 200, the edits, idle CPU; then stop(it)."""
     started = time.perf_counter()
-    tool = Background(command, workspace, tool_env(), log)
+    tool = Background(command + steps.args, workspace, tool_env(), log)
     try:
         startup = first_200(started)
-        result = edit_loop(workspace, command[0])
+        steps.listen()
+        result = edit_loop(workspace, command[0], steps)
         result.update(startup=startup, idle_cpu=idle_cpu(tool.process.pid))
         return result
     finally:
@@ -101,7 +188,7 @@ def session(command, workspace, log, stop):
 
 def skaffold_dev(workspace, args, logs):
     """One `skaffold dev` session; Ctrl-C ends it and deletes what it deployed."""
-    return session(["skaffold", "dev", *args], workspace, logs / f"skaffold{'_'.join(args)}.log",
+    return session(["skaffold", "dev", *args], workspace, logs / f"skaffold{'_'.join(args)}.log", SkaffoldSteps(),
                    lambda dev: dev.interrupt(120))
 
 
@@ -111,7 +198,7 @@ def tilt_up(workspace, logs):
         up.kill()
         kube.run("tilt", "down", cwd=workspace, env=tool_env())
 
-    return session(["tilt", "up", "--port", str(free_port())], workspace, logs / "tilt.log", stop)
+    return session(["tilt", "up"], workspace, logs / "tilt.log", TiltSteps(), stop)
 
 
 def rebuild_and_rollout(workspace):
@@ -156,7 +243,7 @@ def wait_gone():
 
 
 def line(name, result):
-    """One printed line of a save-to-all-pods figure."""
+    """The printed lines of a save-to-all-pods figure."""
     if result.get("seconds") is None:
         return f"   {name:<22} no edit went live ({result['missed']} missed)"
     text = f"   {name:<22} {seconds(result['seconds'])}  missed {result['missed']}"
@@ -164,6 +251,10 @@ def line(name, result):
         text += f"  REPLACED PODS {result['replaced_pods']}"
     if "idle_cpu" in result:
         text += f"  idle CPU {result['idle_cpu'] * 100:.2f} %  start-up {result['startup'] or float('nan'):.1f} s"
+    if result.get("steps"):
+        text += "\n   " + " " * 22 + "  ".join(f"{step} {result['steps'][step]['median']:.3f} s" for step in STEPS)
+    if "at once" in result:
+        text += "\n" + line(f"{name}, at once", result["at once"])
     return text
 
 
@@ -173,17 +264,19 @@ def run(images=None):
     if problem:
         print(f"7-11. cluster figures skipped: {problem}")
         return {"skipped": problem}
+    # The tools' logs outlive the run: they are what explains an edit that did not go live.
+    shutil.rmtree(LOGS, ignore_errors=True)
+    LOGS.mkdir(parents=True)
     with tempfile.TemporaryDirectory() as scratch:
         workspace = copy_project(Path(scratch) / "project")
-        logs = Path(scratch) / "logs"
-        logs.mkdir()
-        results = {"skaffold dev": {}}
-        print(f"7. save -> all 3 pods serve it, skaffold dev ({EDITS} edits, {EDIT_GAP} s apart)")
+        results = {"skaffold dev": {}, "logs": str(LOGS.relative_to(REPO))}
+        print(f"7. save -> all 3 pods serve it, skaffold dev ({EDITS} edits {EDIT_GAP} s apart, then {EDITS} at "
+              f"once; the tools' logs in {results['logs']})")
         for name, args in SKAFFOLD_VARIANTS.items():
-            results["skaffold dev"][name] = skaffold_dev(workspace, args, logs)
+            results["skaffold dev"][name] = skaffold_dev(workspace, args, LOGS)
             print(line(name, results["skaffold dev"][name]), flush=True)
         print("8. the same, tilt up (live_update)")
-        results["tilt up"] = tilt_up(workspace, logs)
+        results["tilt up"] = tilt_up(workspace, LOGS)
         print(line("tilt", results["tilt up"]), flush=True)
         print(f"9. the same save by rebuild + rollout (skaffold run, {REBUILDS} saves)")
         results["rebuild"] = rebuild_and_rollout(workspace)

@@ -9,7 +9,7 @@ from bench.stats import seconds, summary
 from tests.support.docker import Container, build
 from tests.support.edits import REPO, views_answering
 from tests.support.http import answers
-from tests.support.processes import cpu_seconds
+from tests.support.processes import cpu_seconds_used
 from tests.support.servers import copy_of_source
 
 EDITS = 20
@@ -35,10 +35,7 @@ def sync_edits(image):
     container = Container(image, name_prefix="flask-app-bench").wait_ready()
     try:
         time.sleep(SETTLE_SECONDS)
-        pids = container.host_pids()
-        before = cpu_seconds(pids)
-        time.sleep(IDLE_WINDOW)
-        idle_cpu = (cpu_seconds(pids) - before) / IDLE_WINDOW
+        idle_cpu = cpu_seconds_used(container.host_pids(), IDLE_WINDOW) / IDLE_WINDOW
 
         to_live, after_sync, missed = [], [], 0
         for number in range(EDITS):

@@ -1,7 +1,15 @@
 """The benchmarks' arithmetic and parsing, on fixed inputs (no timing here)."""
 
+import subprocess
+import sys
+import threading
+from datetime import datetime, timezone
+
+from bench.cluster import SkaffoldSteps, wall
 from bench.stats import summary
 from bench.throughput import parse_wrk
+from tests.support.http import wait_until
+from tests.support.processes import cpu_seconds_each, cpu_seconds_used
 
 WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:32768/
   2 threads and 50 connections
@@ -32,3 +40,30 @@ def test_parse_wrk_reads_rate_latency_and_errors():
 def test_parse_wrk_without_errors_counts_none():
     clean = "\n".join(line for line in WRK_OUTPUT.splitlines() if "errors" not in line and "Non-2xx" not in line)
     assert (parse_wrk(clean)["non_2xx"], parse_wrk(clean)["socket_errors"]) == (0, 0)
+
+
+def test_wall_reads_the_tools_nanosecond_times():
+    # Skaffold writes nine digits, Tilt six, Kubernetes none: all the same instant here.
+    expected = datetime(2026, 11, 25, 9, 39, 34, 198446, tzinfo=timezone.utc).timestamp()
+    assert wall("2026-11-25T09:39:34.198446684Z") == expected
+    assert wall("2026-11-25T09:39:34.198446Z") == expected
+    assert wall("2026-11-25T09:39:34Z") == expected - 0.198446
+
+
+def test_skaffold_steps_split_a_save_at_its_dev_loop_and_the_test_after_the_sync():
+    steps = SkaffoldSteps()
+    steps.starts = {"DevLoop": [5.0, 10.25], "Test": [5.5, 10.75]}
+    assert steps(10.0, 11.0) == {"notice": 0.25, "copy": 0.5, "reload": 0.25}
+
+
+def test_cpu_of_a_process_that_ends_in_the_window_is_left_out():
+    # It has used 0.3 s of CPU when the window opens, and ends inside it: subtracting what it had
+    # used would make the figure negative.
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\ntime.sleep(0.3)"
+    short = subprocess.Popen([sys.executable, "-c", burn])
+    wait_until(lambda: cpu_seconds_each([short.pid]).get(short.pid, 0) >= 0.3, 10)
+    reaper = threading.Thread(target=short.wait)  # gone from /proc the moment it ends
+    reaper.start()
+    used = cpu_seconds_used([short.pid], 2.0)
+    reaper.join()
+    assert used == 0

@@ -1,6 +1,7 @@
 """The processes of a running server, seen from this machine's /proc."""
 
 import os
+import time
 from pathlib import Path
 
 
@@ -56,13 +57,23 @@ def fd_flags(pid, fd):
     raise LookupError(f"no flags for fd {fd} of process {pid}")
 
 
-def cpu_seconds(pids):
-    """CPU time the processes have used so far, all their threads (ended ones too) counted."""
-    ticks = 0
+def cpu_seconds_each(pids):
+    """{pid: CPU seconds used so far} of the processes still running, all their threads
+    (ended ones too) counted."""
+    used = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended while we looked
-        ticks += int(fields[11]) + int(fields[12])  # utime and stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+        used[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime and stime
+    return used
+
+
+def cpu_seconds_used(pids, window):
+    """CPU seconds the processes use over the next window seconds. A process that ends meanwhile
+    is left out rather than subtracted: its last CPU time can no longer be read."""
+    before = cpu_seconds_each(pids)
+    time.sleep(window)
+    after = cpu_seconds_each(before)
+    return sum(after[pid] - before[pid] for pid in after)
