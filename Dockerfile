@@ -1,6 +1,6 @@
 # The favorite athlete server. Two targets:
 #   dev  - reloads within milliseconds when a synced .py file changes (devserver.py)
-#   prod - gunicorn, no dev tooling
+#   prod - Granian (serve.py), no dev tooling
 # BASE_IMAGE is any image with python3 and its venv module; CI builds a local
 # stand-in because it cannot pull the official one.
 ARG BASE_IMAGE=python:3.12-slim-bookworm
@@ -41,8 +41,8 @@ RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/
 
 FROM base AS prod
 COPY --from=prod-venv /opt/venv /opt/venv
-COPY gunicorn.conf.py ./
+COPY serve.py ./
 COPY app/ ./app/
 USER 10001:10001
 EXPOSE 5000
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]
+CMD ["python3", "-m", "serve"]

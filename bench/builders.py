@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.support.docker import BASE_IMAGE, BUILD_NETWORK
 from tests.support.edits import REPO
 
-CONTEXT_FILES = ("Dockerfile", ".dockerignore", "devserver.py", "gunicorn.conf.py", "app")
+CONTEXT_FILES = ("Dockerfile", ".dockerignore", "devserver.py", "serve.py", "app")
 CANDIDATE_CLIS = ("docker", "/usr/bin/docker")
 
 

@@ -33,7 +33,7 @@ def test_summary_of_samples():
 
 def test_parse_wrk_reads_rate_latency_and_errors():
     parsed = parse_wrk(WRK_OUTPUT)
-    assert parsed == {"requests_per_s": 3121.84, "p99_ms": 0.85, "non_2xx": 7, "socket_errors": 6,
+    assert parsed == {"requests_per_s": 3121.84, "p50_ms": 14.2, "p99_ms": 0.85, "non_2xx": 7, "socket_errors": 6,
                       "requests": 24977}
 
 

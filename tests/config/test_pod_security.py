@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.support.files import gunicorn_default
+from tests.support.files import prod_default
 from tests.support.pod_security import violations
 
 UNITS = {"": 1, "m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "k": 1e3, "M": 1e6, "G": 1e9}
@@ -68,9 +68,9 @@ def test_probes_time_out_before_the_next_one_and_liveness_is_patient(container):
 
 
 def test_shutdown_fits_in_the_grace_period(pod, container):
-    graceful = gunicorn_default("GRACEFUL_TIMEOUT")
+    graceful = prod_default("GRACEFUL_TIMEOUT")
     pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
     # preStop runs first (the pod leaves the Service's endpoints meanwhile), then
-    # SIGTERM, then gunicorn's graceful timeout; SIGKILL must come after all that.
+    # SIGTERM, then the server's graceful timeout; SIGKILL must come after all that.
     assert pause >= 5
     assert pause + graceful < pod["terminationGracePeriodSeconds"]

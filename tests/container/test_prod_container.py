@@ -1,4 +1,4 @@
-"""The prod image: gunicorn serves the contract and stops cleanly on SIGTERM."""
+"""The prod image: Granian serves the contract and stops cleanly on SIGTERM."""
 
 import pytest
 

@@ -33,7 +33,7 @@ def test_three_replicas_of_the_prod_image_become_ready(deployed):
     pods = wait_for_ready_pods(3, 120)
     assert len({pod["image"] for pod in pods}) == 1
     with port_forward(f"pod/{pods[0]['name']}", 5000) as url:
-        assert request(url, "GET", "/").headers["server"].startswith("gunicorn")
+        assert request(url, "GET", "/").headers["server"] == "granian"
 
 
 def test_the_contract_holds_through_the_service(deployed):

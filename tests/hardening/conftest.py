@@ -3,7 +3,7 @@
 import pytest
 
 from tests.support.docker import engine_problem
-from tests.support.files import gunicorn_default
+from tests.support.files import prod_default
 from tests.support.http import wait_until
 from tests.support.prod import ContainerTarget, HostTarget
 from tests.support.servers import copy_of_source
@@ -11,19 +11,19 @@ from tests.support.servers import copy_of_source
 
 @pytest.fixture(scope="module")
 def start_prod(request, tmp_path_factory):
-    """Start prod servers (removed after the module): the image if Docker answers, else gunicorn here."""
+    """Start prod servers (removed after the module): the image if Docker answers, else serve.py here."""
     started = []
 
     def start(env=None):
         if engine_problem() is None:
             target = ContainerTarget(request.getfixturevalue("prod_image"), env)
         else:
-            print("HARDENING LAYER: no Docker engine, testing gunicorn on the host instead of the image")
+            print("HARDENING LAYER: no Docker engine, testing serve.py on the host instead of the image")
             target = HostTarget(copy_of_source(tmp_path_factory.mktemp("prod")), env)
         started.append(target)
         # Ready means one worker answers; the tests need every worker booted.
-        workers = int((env or {}).get("WEB_CONCURRENCY", gunicorn_default("WEB_CONCURRENCY")))
-        wait_until(lambda: len(target.pids()) == 1 + workers, 30, what=f"{workers} gunicorn workers booting")
+        workers = int((env or {}).get("WEB_CONCURRENCY", prod_default("WEB_CONCURRENCY")))
+        wait_until(lambda: len(target.pids()) == 1 + workers, 30, what=f"{workers} Granian workers starting")
         return target
 
     yield start

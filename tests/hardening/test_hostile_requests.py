@@ -20,9 +20,9 @@ def same_workers_throughout(prod):
     """No test in this module may kill or restart a worker."""
     before = prod.pids()
     yield
-    assert prod.pids() == before, "a gunicorn worker died or was replaced"
+    assert prod.pids() == before, "a worker died or was replaced"
     assert request(prod.url, "GET", "/").status == 200
-    for crash in ("Traceback", "WORKER TIMEOUT", "Worker exited"):
+    for crash in ("Traceback", "Unexpected exit from worker", "[ERROR]"):
         assert crash not in prod.output(), crash
 
 
@@ -104,10 +104,6 @@ PATHS = st.lists(SEGMENTS, min_size=1, max_size=4).map(lambda parts: "/" + "/".j
 @given(method=METHODS, path=PATHS)
 def test_every_answer_is_a_documented_one(prod, method, path):
     reply = request(prod.url, method, path)
-    if not 3 <= len(method) <= 20:
-        # gunicorn refuses methods no registered method looks like, before the app.
-        assert reply.status == 400, (method, path, reply.status)
-        return
     if method not in ("GET", "HEAD"):
         assert (reply.status, reply.body, reply.headers["allow"]) == (405, METHOD_NOT_ALLOWED_BODY, "GET, HEAD")
         return

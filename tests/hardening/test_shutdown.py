@@ -7,12 +7,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.files import prod_default
 from tests.support.http import request
 from tests.support.prod import read_response, status_of
 
 pytestmark = pytest.mark.hardening
 IN_FLIGHT = 8
-GRACEFUL_TIMEOUT = 20  # gunicorn.conf.py's default
+GRACEFUL_TIMEOUT = prod_default("GRACEFUL_TIMEOUT")
 
 
 def test_sigterm_finishes_in_flight_requests_and_exits_0(start_prod):

@@ -1,11 +1,16 @@
-"""The production server (gunicorn with gunicorn.conf.py) over real HTTP on 127.0.0.1."""
+"""The production server (Granian under serve.py) over real HTTP on 127.0.0.1."""
+
+import time
 
 import pytest
 
 from tests.support.contract import check_contract
+from tests.support.files import prod_default
+from tests.support.http import wait_until
 from tests.support.servers import PROD_COMMAND, Server, running
 
 pytestmark = pytest.mark.server
+WORKERS = prod_default("WEB_CONCURRENCY")
 
 
 def test_serves_the_contract(source):
@@ -27,6 +32,25 @@ def test_an_empty_athlete_stops_it_with_a_clear_message(source):
     assert "FAVORITE_ATHLETE is empty" in server.output()
 
 
-def test_sigterm_ends_it_cleanly(source):
+@pytest.mark.parametrize("name, value", [("WEB_CONCURRENCY", "0"), ("THREADS", "many"), ("GRACEFUL_TIMEOUT", "-5")])
+def test_a_bad_setting_stops_it_with_a_clear_message(source, name, value):
+    server = Server(PROD_COMMAND, source, {name: value})
+    assert server.wait(30) != 0
+    assert f"serve: {name}='{value}' must be a whole number of at least 1" in server.output()
+
+
+def test_sigterm_ends_it_cleanly_and_promptly_once_its_workers_are_up(source):
     with running(PROD_COMMAND, source, {"GRACEFUL_TIMEOUT": "5"}) as server:
+        wait_until(lambda: server.output().count("Started worker-") == WORKERS, 20, what="every worker started")
+        started = time.monotonic()
         assert server.stop() == 0
+        assert time.monotonic() - started < 2
+
+
+def test_sigterm_while_a_worker_starts_ends_it_within_the_graceful_timeout(source):
+    # A worker that is still importing the app loses a SIGTERM (Granian 2.8 installs its handler
+    # later); the server kills it after GRACEFUL_TIMEOUT and still exits 0 (README, Security).
+    with running(PROD_COMMAND, source, {"GRACEFUL_TIMEOUT": "3"}) as server:
+        started = time.monotonic()
+        assert server.stop() == 0
+        assert time.monotonic() - started < 3 + 1

@@ -61,9 +61,11 @@ def base_image_problem(image, pull_timeout=300):
     return None
 
 
-def build(target, tag, context=REPO):
-    """Build one target of the Dockerfile in context, as the Makefile does."""
-    args = ["build", "--quiet", "--network", BUILD_NETWORK, "--target", target, "-t", tag]
+def build(target, tag, context=REPO, dockerfile=None):
+    """Build one target of the Dockerfile (or of dockerfile) in context, as the Makefile does."""
+    args = ["build", "--quiet", "--network", BUILD_NETWORK, "-t", tag]
+    args += ["--file", str(dockerfile)] if dockerfile else []
+    args += ["--target", target] if target else []
     if BASE_IMAGE:
         args += ["--build-arg", f"BASE_IMAGE={BASE_IMAGE}"]
     docker(*args, str(context))

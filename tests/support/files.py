@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+import serve
 from tests.support.edits import REPO
 
 # The manifests that Skaffold and Tilt deploy, in the order they apply them.
@@ -84,10 +85,9 @@ def load_dockerfile():
     return parse_dockerfile((REPO / "Dockerfile").read_text())
 
 
-def gunicorn_default(variable):
-    """The default gunicorn.conf.py gives a setting read from the environment variable."""
-    text = (REPO / "gunicorn.conf.py").read_text()
-    return int(re.search(rf'"{re.escape(variable)}", "(\d+)"', text).group(1))
+def prod_default(variable):
+    """The default the prod server (serve.py) gives a setting read from the environment variable."""
+    return serve.SETTINGS[variable]
 
 
 def make_recipe(target):

@@ -13,7 +13,6 @@ from tests.support.edits import REPO
 from tests.support.http import answers, wait_until
 
 START_TIMEOUT = 20
-VENV_BIN = Path(sys.executable).parent
 
 
 def free_port():
@@ -24,15 +23,15 @@ def free_port():
 
 
 def copy_of_source(destination):
-    """Copy what the images hold (app/, devserver.py, gunicorn.conf.py) into destination."""
+    """Copy what the images hold (app/, devserver.py, serve.py) into destination."""
     shutil.copytree(REPO / "app", destination / "app", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("devserver.py", "gunicorn.conf.py"):
+    for name in ("devserver.py", "serve.py"):
         shutil.copy(REPO / name, destination / name)
     return destination
 
 
 DEV_COMMAND = [sys.executable, "-m", "devserver"]
-PROD_COMMAND = [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app:create_app()"]
+PROD_COMMAND = [sys.executable, "-m", "serve"]
 
 
 class Server:
