@@ -12,16 +12,18 @@ ENV PYTHONUNBUFFERED=1 \
 WORKDIR /app
 
 # Dependencies come before the code, so that an edit to app/ reuses these layers.
+# requirements*.txt are exported from uv.lock (`make requirements`): every package
+# pinned with its hashes, so pip refuses anything that does not match.
 # The dev stages come first: Docker's classic builder (what Skaffold uses) builds
 # every stage above the target, so `skaffold dev` never waits for prod's.
 FROM base AS venv
 RUN python3 -m venv /opt/venv
 COPY requirements.txt /tmp/requirements/
-RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements.txt
+RUN pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps -r /tmp/requirements/requirements.txt
 
 FROM venv AS dev-venv
 COPY requirements-dev.txt /tmp/requirements/
-RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements-dev.txt \
+RUN pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps -r /tmp/requirements/requirements-dev.txt \
  && pip uninstall --yes --quiet pip setuptools
 
 # The synced code is owned by the user the server runs as, so that a file that
@@ -36,7 +38,7 @@ CMD ["python3", "-m", "devserver"]
 
 FROM venv AS prod-venv
 COPY requirements-prod.txt /tmp/requirements/
-RUN pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements/requirements-prod.txt \
+RUN pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps -r /tmp/requirements/requirements-prod.txt \
  && pip uninstall --yes --quiet pip setuptools
 
 FROM base AS prod

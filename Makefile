@@ -31,6 +31,10 @@ INGRESS_URL ?=
 export INGRESS_URL MINIKUBE_PROFILE
 
 PYTEST := $(VENV)/bin/python -m pytest
+# uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
+# from PyPI into ./bin/uv by the Python that is already here.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/bin/uv/bin/uv)
+UV_EXPORT := $(UV) export --locked --no-emit-project --format requirements-txt --quiet
 TOOLS := $(PINS) $(PYTHON) scripts/tools.py
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
@@ -133,13 +137,32 @@ test-unit: venv ## Run the unit tests only (the fast gate before each deploy).
 	$(PYTEST) -q -p no:hypothesispytest tests/unit
 
 .PHONY: venv
-venv: $(VENV)/.installed ## Create or update the local virtualenv from the pinned requirements.
+venv: $(VENV)/.installed ## Create or update the local virtualenv from uv.lock (every hash checked).
 
-$(VENV)/.installed: requirements.txt requirements-prod.txt requirements-dev.txt requirements-test.txt
-	@$(call require,$(PYTHON),Install Python 3.11 or newer: https://www.python.org/downloads/)
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+# uv is fetched here, not as a prerequisite: an up-to-date venv needs nothing (the copies of
+# the project that the e2e tests deploy use this repo's venv, and fetch nothing).
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(MAKE) --no-print-directory $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-groups --compile-bytecode --python $(PYTHON) --quiet
 	touch $@
+
+$(CURDIR)/bin/uv/bin/uv:
+	@$(call require,$(PYTHON),Install Python 3.11 or newer: https://www.python.org/downloads/)
+	$(PYTHON) -m venv bin/uv
+	bin/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+##@ Dependencies (declared in pyproject.toml, locked with hashes in uv.lock)
+
+.PHONY: lock
+lock: | $(UV) ## Resolve pyproject.toml into uv.lock and export the images' requirements; LOCK_ARGS=--upgrade bumps all.
+	$(UV) lock $(LOCK_ARGS)
+	$(MAKE) --no-print-directory requirements
+
+.PHONY: requirements
+requirements: | $(UV) ## Export requirements*.txt (what the Dockerfile installs, with hashes) from uv.lock.
+	$(UV_EXPORT) --no-default-groups --output-file requirements.txt
+	$(UV_EXPORT) --only-group dev --output-file requirements-dev.txt
+	$(UV_EXPORT) --only-group prod --output-file requirements-prod.txt
 
 ##@ Benchmarks
 
