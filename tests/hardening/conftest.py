@@ -5,7 +5,7 @@ import pytest
 from tests.support.docker import engine_problem
 from tests.support.files import prod_default
 from tests.support.http import wait_until
-from tests.support.prod import ContainerTarget, HostTarget
+from tests.support.prod import ContainerTarget, HostTarget, wait_for_workers
 from tests.support.servers import copy_of_source
 
 
@@ -23,7 +23,8 @@ def start_prod(request, tmp_path_factory):
         started.append(target)
         # Ready means one worker answers; the tests need every worker booted.
         workers = int((env or {}).get("WEB_CONCURRENCY", prod_default("WEB_CONCURRENCY")))
-        wait_until(lambda: len(target.pids()) == 1 + workers, 30, what=f"{workers} Granian workers starting")
+        wait_for_workers(target, workers)
+        wait_until(lambda: len(target.pids()) == 1 + workers, 30, what=f"{workers} Granian worker processes")
         return target
 
     yield start

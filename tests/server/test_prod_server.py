@@ -5,12 +5,10 @@ import time
 import pytest
 
 from tests.support.contract import check_contract
-from tests.support.files import prod_default
-from tests.support.http import wait_until
+from tests.support.prod import wait_for_workers
 from tests.support.servers import PROD_COMMAND, Server, running
 
 pytestmark = pytest.mark.server
-WORKERS = prod_default("WEB_CONCURRENCY")
 
 
 def test_serves_the_contract(source):
@@ -41,7 +39,7 @@ def test_a_bad_setting_stops_it_with_a_clear_message(source, name, value):
 
 def test_sigterm_ends_it_cleanly_and_promptly_once_its_workers_are_up(source):
     with running(PROD_COMMAND, source, {"GRACEFUL_TIMEOUT": "5"}) as server:
-        wait_until(lambda: server.output().count("Started worker-") == WORKERS, 20, what="every worker started")
+        wait_for_workers(server)
         started = time.monotonic()
         assert server.stop() == 0
         assert time.monotonic() - started < 2

@@ -6,6 +6,8 @@ import time
 from urllib.parse import urlsplit
 
 from tests.support.docker import Container
+from tests.support.files import prod_default
+from tests.support.http import wait_until
 from tests.support.processes import rss_bytes, tree
 from tests.support.servers import PROD_COMMAND, Server
 
@@ -63,6 +65,14 @@ class HostTarget:
     def remove(self):
         """Stop the server if it still runs."""
         self.server.stop(signal.SIGKILL)
+
+
+def wait_for_workers(target, workers=None, timeout=30):
+    """Wait until Granian says every worker of target (a Server or a target above) has started:
+    before that, a worker may lose a SIGTERM (README, Security)."""
+    workers = workers or prod_default("WEB_CONCURRENCY")
+    wait_until(lambda: target.output().count("Started worker-") == workers, timeout,
+               what=f"{workers} Granian workers started")
 
 
 def memory(target):
