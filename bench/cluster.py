@@ -114,8 +114,12 @@ class TiltSteps:
         # Tilt files a live update under its history once it has copied into every pod and
         # recorded the result, which can come after the pods serve the edit.
         builds = []
-        wait_until(lambda: builds.extend(self.builds_since(saved)) or builds, 10, interval=0.05,
-                   what="the live update in Tilt's build history")
+
+        def filed():
+            builds[:] = self.builds_since(saved)
+            return builds
+
+        wait_until(filed, 10, interval=0.05, what="the live update in Tilt's build history")
         started, finished = min(builds)
         return {"notice": started - saved, "copy": finished - started, "reload": live - finished}
 

@@ -143,9 +143,9 @@ def run(images):
         "prod_over_ceiling": prod["requests_per_s"] / results["ceiling: bare WSGI"]["requests_per_s"],
     }
     print(f"4. throughput: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION_S}s on 127.0.0.1, GET /; the first two "
-          f"alternated {ROUNDS} times, the median run shown (req/s of each: "
-          + "; ".join(f"{name.split(' (')[0]} " + ", ".join(f"{run['requests_per_s']:.0f}" for run in runs)
-                      for name, runs in rounds.items()) + ")")
+          f"alternated {ROUNDS} times, the median run shown")
+    for name, runs in rounds.items():
+        print(f"   {name}, each run: " + ", ".join(f"{run['requests_per_s']:.0f}" for run in runs) + " req/s")
     for name, result in results.items():
         print(row(name, result))
     print(f"   prod / gunicorn before: {ratios['prod_over_gunicorn_before']:.2f}x;  "

@@ -17,8 +17,8 @@ EXPORTS = ("requirements.txt", "requirements-dev.txt", "requirements-prod.txt")
 @pytest.fixture(scope="module")
 def uv():
     """The uv that make uses: the one on PATH, else the one `make venv` fetched into bin/."""
-    found = shutil.which("uv") or next((str(path) for path in [REPO / "bin" / "uv" / "bin" / "uv"] if path.exists()),
-                                        None)
+    fetched = REPO / "bin" / "uv" / "bin" / "uv"
+    found = shutil.which("uv") or (str(fetched) if fetched.exists() else None)
     if found is None:
         cannot_run("LOCK CHECK", "uv is not installed", "`make venv` fetches it")
     return found
@@ -33,8 +33,8 @@ def test_the_lock_agrees_with_the_declarations(uv):
 def test_the_images_requirements_are_exported_from_the_lock(uv, tmp_path):
     for name in ("Makefile", "versions.env", "pyproject.toml", "uv.lock"):
         shutil.copy(REPO / name, tmp_path / name)
-    subprocess.run(["make", "--no-print-directory", "requirements", f"UV={uv}"], cwd=tmp_path, check=True, capture_output=True,
-                   timeout=60)
+    subprocess.run(["make", "--no-print-directory", "requirements", f"UV={uv}"], cwd=tmp_path, check=True,
+                   capture_output=True, timeout=60)
     for name in EXPORTS:
         assert (tmp_path / name).read_text() == (REPO / name).read_text(), f"{name} is stale: run `make requirements`"
 
