@@ -112,7 +112,7 @@ def ceiling(wrk, image):
         (hello / "hello.py").write_text(HELLO_APP)
         (hello / "hello.py").chmod(0o644)
         return measure(wrk, image, env={"PYTHONPATH": "/bench"}, run_args=("--volume", f"{hello}:/bench:ro"),
-                       command=("python3", "-c", "import serve; serve.server('hello:app', factory=False).serve()"))
+                       command=("python3", "-c", "import serve; serve.serve('hello:app', factory=False)"))
     finally:
         shutil.rmtree(hello, ignore_errors=True)
 

@@ -10,40 +10,21 @@ and with keep-alive clients busy across a reload. DEVSERVER_SIGNALS sets how man
 import http.client
 import os
 import random
-import signal
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 from tests.support.edits import broken_views, views_answering
 from tests.support.http import answers
-from tests.support.processes import handles
-from tests.support.servers import DEV_COMMAND, Server, copy_of_source
+from tests.support.servers import DEV_COMMAND
+from tests.support.signals import every_signal_ends_it, starting
 
 pytestmark = pytest.mark.server
 
 ROUNDS = int(os.environ.get("DEVSERVER_SIGNALS", "200"))
 SEED = int(os.environ.get("DEVSERVER_SIGNALS_SEED", str(random.randrange(1 << 32))))
-EXIT_WITHIN = 2.0
-# Rounds run side by side: most of a round is the server importing Flask, on one core.
-PARALLEL = 2
 READY_TIMEOUT = 20
-
-
-def dev_workers(source):
-    """The PIDs of the dev server workers whose working directory is source."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if "--worker" in (proc / "cmdline").read_bytes().split(b"\0") and \
-                    os.readlink(proc / "cwd") == str(source):
-                found.append(int(proc.name))
-        except OSError:
-            continue  # gone while we looked, or not ours to read
-    return found
 
 
 def ready(server, deadline):
@@ -84,18 +65,6 @@ def clients(server, keep_alive, fresh):
     return lambda: (stop.set(), [thread.join() for thread in threads])
 
 
-def starting(server, source, rng):
-    """The signal lands while the supervisor and its first workers start.
-
-    Not before the supervisor handles signals at all: until then the default action
-    ends the process, which has nothing to clean up yet.
-    """
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not handles(server.process.pid, signal.SIGTERM) and time.monotonic() < deadline:
-        time.sleep(0.001)
-    time.sleep(rng.uniform(0, 0.4))
-
-
 def just_ready(server, source, rng):
     """The signal lands right after the first answer."""
     ready(server, time.monotonic() + READY_TIMEOUT)
@@ -131,38 +100,6 @@ def mid_swap_with_clients(server, source, rng):
 MOMENTS = (starting, just_ready, edit_just_live, broken_import, mid_swap_with_clients)
 
 
-def one_round(number, base):
-    """Start a server, signal it at one moment, and say what went wrong (None if nothing)."""
-    rng = random.Random(SEED + number)
-    moment = MOMENTS[number % len(MOMENTS)]
-    sig = (signal.SIGTERM, signal.SIGINT)[number // len(MOMENTS) % 2]
-    source = copy_of_source(base / f"round-{number}")
-    server = Server(DEV_COMMAND, source, {})
-    finish = moment(server, source, rng)
-    sent = time.monotonic()
-    server.process.send_signal(sig)
-    try:
-        status = server.process.wait(EXIT_WITHIN)
-    except Exception:
-        status = None
-    took = time.monotonic() - sent
-    orphans = dev_workers(source)
-    server.wait(0)  # kills what is left, closes the log
-    for pid in orphans:
-        os.kill(pid, signal.SIGKILL)
-    if finish:
-        finish()
-    if status == 0 and not orphans:
-        return took, None
-    return took, (f"round {number} ({moment.__name__}, {sig.name}): exit status {status} "
-                  f"after {took:.2f} s, workers left {orphans}\n{server.output()[-2000:]}")
-
-
 def test_every_signal_ends_it_promptly_and_cleanly(tmp_path):
     print(f"{ROUNDS} signals, seed {SEED} (DEVSERVER_SIGNALS_SEED={SEED} replays them)")
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        results = list(pool.map(one_round, range(ROUNDS), [tmp_path] * ROUNDS))
-    slowest = max(took for took, _ in results)
-    failures = [failure for _, failure in results if failure]
-    print(f"{ROUNDS} signals sent, slowest exit {slowest:.3f} s, {len(failures)} failed")
-    assert not failures, "\n".join(f.splitlines()[0] for f in failures) + "\n\n" + "\n\n".join(failures[:2])
+    every_signal_ends_it(DEV_COMMAND, MOMENTS, ROUNDS, SEED, tmp_path, leftover_argument="--worker")

@@ -43,12 +43,3 @@ def test_sigterm_ends_it_cleanly_and_promptly_once_its_workers_are_up(source):
         started = time.monotonic()
         assert server.stop() == 0
         assert time.monotonic() - started < 2
-
-
-def test_sigterm_while_a_worker_starts_ends_it_within_the_graceful_timeout(source):
-    # A worker that is still importing the app loses a SIGTERM (Granian 2.8 installs its handler
-    # later); the server kills it after GRACEFUL_TIMEOUT and still exits 0 (README, Security).
-    with running(PROD_COMMAND, source, {"GRACEFUL_TIMEOUT": "3"}) as server:
-        started = time.monotonic()
-        assert server.stop() == 0
-        assert time.monotonic() - started < 3 + 1

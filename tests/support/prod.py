@@ -22,7 +22,7 @@ class ContainerTarget:
         self.url = self.container.url
 
     def pids(self):
-        """Host PIDs of the gunicorn master and its workers."""
+        """Host PIDs of the Granian main process and its workers."""
         return sorted(self.container.host_pids())
 
     def output(self):
@@ -39,7 +39,7 @@ class ContainerTarget:
 
 
 class HostTarget:
-    """gunicorn with gunicorn.conf.py on 127.0.0.1, where no Docker engine answers."""
+    """serve.py on 127.0.0.1, where no Docker engine answers."""
 
     where = "host"
 
@@ -49,7 +49,7 @@ class HostTarget:
         self.url = self.server.url
 
     def pids(self):
-        """PIDs of the gunicorn master and its workers."""
+        """PIDs of the Granian main process and its workers."""
         return sorted(tree(self.server.process.pid))
 
     def output(self):
@@ -68,8 +68,10 @@ class HostTarget:
 
 
 def wait_for_workers(target, workers=None, timeout=30):
-    """Wait until Granian says every worker of target (a Server or a target above) has started:
-    before that, a worker may lose a SIGTERM (README, Security)."""
+    """Wait until Granian says every worker of target (a Server or a target above) has started.
+
+    A worker says so once it has imported the app and installed Granian's signal handler:
+    then it serves, and a SIGTERM ends it gracefully instead of ending it at once."""
     workers = workers or prod_default("WEB_CONCURRENCY")
     wait_until(lambda: target.output().count("Started worker-") == workers, timeout,
                what=f"{workers} Granian workers started")
