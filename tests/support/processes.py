@@ -45,8 +45,15 @@ def handles(pid, sig):
 
 
 def socket_fds(pid):
-    """The file descriptors of process pid that are sockets."""
-    return [int(fd.name) for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:")]
+    """The file descriptors of process pid that are sockets (one it closes while we look is not)."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(fd).startswith("socket:"):
+                found.append(int(fd.name))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def fd_flags(pid, fd):
