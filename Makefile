@@ -26,9 +26,14 @@ export PATH := $(CURDIR)/bin:$(PATH)
 # the time from a save to every pod serving it; 100 ms halves that and costs no
 # measurable CPU (README, Performance: figure 7).
 WATCH_POLL_MS ?= 100
-# Where `make curl` reaches the Ingress; empty: found from minikube (see scripts/curl-ingress.sh).
+# Where `make curl` reaches the Ingress; empty: found from the cluster (see scripts/curl-ingress.sh).
 INGRESS_URL ?=
-export INGRESS_URL MINIKUBE_PROFILE
+# Empty: the loop uses the current kube context when it is a local cluster, else starts
+# minikube; `minikube` always starts minikube (scripts/cluster.py).
+CLUSTER ?=
+export INGRESS_URL MINIKUBE_PROFILE CLUSTER
+# More flags for `tilt up`: TILT_ARGS="--stream --port 10360" runs it headless.
+TILT_ARGS ?=
 
 PYTEST := $(VENV)/bin/python -m pytest
 # uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
@@ -36,6 +41,7 @@ PYTEST := $(VENV)/bin/python -m pytest
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/bin/uv/bin/uv)
 UV_EXPORT := $(UV) export --locked --no-emit-project --format requirements-txt --quiet
 TOOLS := $(PINS) $(PYTHON) scripts/tools.py
+CLUSTER_PY := $(PINS) $(PYTHON) scripts/cluster.py
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
 # $(call require,TOOL,HOW TO GET IT): stop with a clear message when TOOL is missing.
@@ -61,20 +67,20 @@ image: ## Build both images, tagged IMAGE:dev and IMAGE:prod.
 	docker build $(BUILD_ARGS) --target dev -t $(IMAGE):dev .
 	docker build $(BUILD_ARGS) --target prod -t $(IMAGE):prod .
 
-##@ Kubernetes (minikube with Skaffold or Tilt)
+##@ Kubernetes (your local cluster or minikube, with Skaffold or Tilt)
 
 .PHONY: doctor
-doctor: ## Say where docker, minikube, kubectl, skaffold and tilt are, if they meet the pins, and kubectl's skew.
-	$(TOOLS) doctor
+doctor: ## Say which cluster the loop uses and why, where each tool is, if it meets its pin, and kubectl's skew.
+	$(CLUSTER_PY) doctor
 
 .PHONY: tools
 tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or older than its pin into ./bin.
 	$(TOOLS) ensure minikube kubectl skaffold tilt
 
 .PHONY: cluster
-cluster: ## Start minikube with the ingress addon and wait for its controller.
-	$(TOOLS) ensure docker minikube kubectl
-	$(PINS) sh scripts/cluster.sh
+cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube with its ingress addon.
+	$(TOOLS) ensure docker kubectl
+	$(CLUSTER_PY) up
 
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
@@ -89,7 +95,7 @@ run: cluster ## Deploy the prod image once: `skaffold run`.
 .PHONY: tilt
 tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
 	$(TOOLS) ensure tilt
-	tilt up
+	tilt up $(TILT_ARGS)
 
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
@@ -97,12 +103,13 @@ curl: ## GET / through the Ingress and show the JSON.
 	@sh scripts/curl-ingress.sh
 
 .PHONY: down
-down: ## Delete what `make dev`, `make run` or `make tilt` deployed.
+down: ## Delete what `make dev`, `make run` or `make tilt` deployed (never from a remote context).
+	$(CLUSTER_PY) check
 	if command -v skaffold >/dev/null; then skaffold delete; fi
 	if command -v tilt >/dev/null; then tilt down; fi
 
 .PHONY: e2e
-e2e: cluster venv ## End to end on minikube: the e2e layer of `make test`, with the real tools.
+e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make test`, with the real tools.
 	$(TOOLS) ensure skaffold tilt
 	$(PYTEST) tests/e2e
 

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,8 +219,11 @@ def download(tool, version, os_name, arch):
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{tool.name}.", delete=False) as partial:
         partial_path = Path(partial.name)
         try:
-            digest = fetch(url, partial, tool.name)
-            expected = published_checksum(tool, checksum_url, url.rsplit("/", 1)[1])
+            try:
+                digest = fetch(url, partial, tool.name)
+                expected = published_checksum(tool, checksum_url, url.rsplit("/", 1)[1])
+            except OSError as error:  # urllib's errors included
+                raise ToolError(cannot_download(tool, version, error)) from None
             if digest != expected:
                 raise ToolError(f"{tool.name}: checksum mismatch for {url} (got {digest}, published {expected}); "
                                 "the download was deleted")
@@ -236,6 +240,17 @@ def download(tool, version, os_name, arch):
     partial_path.replace(target)
     print(f"{tool.name}: installed {target}", file=sys.stderr)
     return target
+
+
+def cannot_download(tool, version, error):
+    """One line on a download that failed, and what to do instead."""
+    if isinstance(error, urllib.error.HTTPError):
+        why = f"{error.url} answered {error.code} {error.reason}"
+    else:
+        reason = getattr(error, "reason", error)
+        why = f"no network: {getattr(reason, 'strerror', None) or reason}"
+    instead = ", or start any local cluster and run make dev again" if tool.name == "minikube" else ""
+    return f"{tool.name}: cannot download v{version} ({why}); install it yourself from {tool.install}{instead}"
 
 
 def extract(tool, archive_path):

@@ -1,6 +1,8 @@
-"""`skaffold run`: the prod image, gated by the unit tests, three ready replicas, the contract
-through the Service and through the Ingress; `skaffold delete` removes it all."""
+"""`make run`, `make curl` and `make down`, as the README has a user type them: the prod image,
+gated by the unit tests, three ready replicas, the contract through the Service and through
+the Ingress; `make down` removes it all."""
 
+import json
 import re
 
 import pytest
@@ -16,11 +18,16 @@ DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 
 @pytest.fixture(scope="module")
 def deployed(workspace, tool_env):
-    """What `skaffold run` printed, once it returned; whatever is left is deleted afterwards."""
-    output = run("skaffold", "run", "--status-check=true", cwd=workspace, env=tool_env, timeout=DEPLOY_TIMEOUT)
+    """What `make run` printed, once it returned; whatever is left is deleted afterwards."""
+    output = run("make", "run", cwd=workspace, env=tool_env, timeout=DEPLOY_TIMEOUT)
     yield output
     if leftovers():
         run("skaffold", "delete", cwd=workspace, env=tool_env)
+
+
+def test_it_runs_skaffold_run_on_the_current_local_cluster(deployed, cluster):
+    assert re.search(rf"^cluster: using (the current context, {re.escape(cluster)} |minikube)", deployed, re.M), deployed
+    assert re.search(r"^skaffold run$", deployed, re.M), deployed
 
 
 def test_the_unit_tests_run_before_the_deploy(deployed):
@@ -45,7 +52,13 @@ def test_the_contract_holds_through_the_ingress(deployed, ingress_url):
     check_contract(ingress_url, ATHLETE)
 
 
-def test_skaffold_delete_removes_everything(deployed, workspace, tool_env):
+def test_make_curl_gets_the_answer_through_the_ingress(deployed, workspace, tool_env):
+    output = run("make", "curl", cwd=workspace, env=tool_env, timeout=60)
+    assert re.search(r"^GET http://\S+/$", output, re.M), output
+    assert json.loads(output.strip().splitlines()[-1]) == {"athlete": ATHLETE}
+
+
+def test_make_down_removes_everything(deployed, workspace, tool_env):
     assert app_pods()
-    run("skaffold", "delete", cwd=workspace, env=tool_env)
-    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything skaffold deployed being gone")
+    run("make", "down", cwd=workspace, env=tool_env)
+    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make run deployed being gone")

@@ -1,7 +1,6 @@
 """Fixtures for the tool installer: fixture releases served on 127.0.0.1, and a clean PATH."""
 
 import hashlib
-import importlib.util
 import io
 import os
 import subprocess
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.support.edits import REPO
+from tests.support.files import load_script
 
 SCRIPT = REPO / "scripts" / "tools.py"
 PINS = {"MINIKUBE_VERSION": "9.8.7", "SKAFFOLD_VERSION": "2.17.0", "TILT_VERSION": "0.37.0",
@@ -22,10 +22,7 @@ PINS = {"MINIKUBE_VERSION": "9.8.7", "SKAFFOLD_VERSION": "2.17.0", "TILT_VERSION
 
 def load_tools():
     """scripts/tools.py as a module."""
-    spec = importlib.util.spec_from_file_location("tools", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("tools")
 
 
 def fake_binary(version_line):
@@ -99,13 +96,14 @@ def releases():
 
 @pytest.fixture
 def run_tools(tmp_path, releases):
-    """Run scripts/tools.py with only tmp_path/path on PATH and ./bin at tmp_path/bin."""
+    """Run scripts/tools.py with only tmp_path/path on PATH and ./bin at tmp_path/bin; downloads
+    come from the release server, or from mirror."""
     path_dir = tmp_path / "path"
     path_dir.mkdir()
 
-    def run(*args):
+    def run(*args, mirror=None):
         env = {"PATH": str(path_dir), "HOME": str(tmp_path), "TOOLS_BIN": str(tmp_path / "bin"),
-               "TOOLS_MIRROR": releases[1], **PINS}
+               "TOOLS_MIRROR": mirror or releases[1], **PINS}
         result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
                                 env=env, timeout=60)
         return result.returncode, result.stdout + result.stderr
@@ -127,3 +125,15 @@ def on_path(directory, name, content):
     path.write_bytes(content)
     os.chmod(path, 0o755)
     return path
+
+
+def fakes_on_path(directory, fakes):
+    """Write each {name: shell script} of fakes as an executable in directory/fakes; return
+    that folder and the empty log file the fakes record their calls in."""
+    folder = directory / "fakes"
+    folder.mkdir()
+    for name, script in fakes.items():
+        on_path(folder, name, script.encode())
+    log = directory / "calls.log"
+    log.write_text("")
+    return folder, log

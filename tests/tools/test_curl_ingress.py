@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.edits import REPO
-from tests.tools.conftest import on_path
+from tests.tools.conftest import fakes_on_path
 
 SCRIPT = REPO / "scripts" / "curl-ingress.sh"
 FAKES = {
@@ -26,6 +26,7 @@ esac
     "curl": '#!/bin/sh\necho "curl $*" >>"$FAKE_LOG"\necho \'{"athlete": "Serena Williams"}\'\n',
     # Prints what the real one prints once it listens, then forwards until killed.
     "kubectl": """#!/bin/sh
+[ "$*" = "config current-context" ] && { echo "${FAKE_CONTEXT:-minikube}"; exit 0; }
 echo "kubectl $*" >>"$FAKE_LOG"
 [ -n "$FAKE_FORWARD_FAILS" ] && { echo 'error: services "ingress-nginx-controller" not found'; exit 1; }
 echo "Forwarding from 127.0.0.1:43210 -> 80"
@@ -37,11 +38,7 @@ exec sleep 60
 @pytest.fixture
 def curl_ingress(tmp_path):
     """Run the script with the fakes first on PATH; return (exit code, output, the fakes' log)."""
-    fakes = tmp_path / "fakes"
-    fakes.mkdir()
-    for name, script in FAKES.items():
-        on_path(fakes, name, script.encode())
-    log = tmp_path / "calls.log"
+    fakes, log = fakes_on_path(tmp_path, FAKES)
 
     def run(os_name, driver="", **env):
         log.write_text("")
@@ -86,3 +83,20 @@ def test_ingress_url_overrides_the_discovery(curl_ingress):
     code, output, calls = curl_ingress("Darwin", "docker", INGRESS_URL="http://127.0.0.1:18080/")
     assert code == 0, output
     assert calls == "curl --fail --silent --show-error --max-time 10 http://127.0.0.1:18080/\n"
+
+
+@pytest.mark.parametrize("context", ["docker-desktop", "kind-dev", "k3d-dev"])
+def test_on_another_local_cluster_the_controller_is_reached_through_a_port_forward(curl_ingress, context):
+    code, output, calls = curl_ingress("Linux", FAKE_CONTEXT=context)
+    assert code == 0, output
+    assert (f"kubectl --context {context} --namespace ingress-nginx port-forward --address 127.0.0.1 "
+            "service/ingress-nginx-controller :80") in calls
+    assert "curl --fail --silent --show-error --max-time 10 http://127.0.0.1:43210/" in calls
+    assert "minikube" not in calls
+
+
+def test_without_a_controller_on_another_cluster_it_says_to_set_ingress_url(curl_ingress):
+    code, output, calls = curl_ingress("Linux", FAKE_CONTEXT="docker-desktop", FAKE_FORWARD_FAILS="1")
+    assert code == 1
+    assert "docker-desktop runs no ingress-nginx controller; set INGRESS_URL" in output
+    assert "addons enable ingress" not in output and "curl " not in calls

@@ -5,6 +5,7 @@ import platform
 
 import pytest
 
+from tests.support.servers import free_port
 from tests.tools.conftest import PINS, fake_binary, on_path
 
 PLATFORMS = [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")]
@@ -97,6 +98,24 @@ def test_an_interrupted_download_leaves_no_executable(tools, releases, run_tools
     code, output = run_tools("ensure", "minikube")
     assert code == 1, output
     assert list(run_tools.bin_dir.iterdir()) == []
+
+
+def test_no_network_is_said_in_one_line_with_what_to_do(run_tools):
+    # Nothing listens on that port of 127.0.0.1: the connection is refused, as offline.
+    code, output = run_tools("ensure", "minikube", mirror=f"http://127.0.0.1:{free_port()}")
+    assert code == 1
+    assert ("tools: minikube: cannot download v9.8.7 (no network: Connection refused); install it yourself "
+            "from https://minikube.sigs.k8s.io/docs/start/, or start any local cluster and run make dev again") in output
+    assert "Traceback" not in output and "urlopen" not in output
+    assert not run_tools.bin_dir.exists() or list(run_tools.bin_dir.iterdir()) == []
+
+
+def test_a_release_that_is_not_there_says_what_the_server_answered(run_tools, releases):
+    code, output = run_tools("ensure", "skaffold")
+    assert code == 1
+    assert "tools: skaffold: cannot download v2.17.0 (" in output and "answered 404" in output
+    assert "install it yourself from https://skaffold.dev/docs/install/" in output
+    assert "start any local cluster" not in output
 
 
 def test_a_tool_on_path_at_the_pinned_version_is_not_downloaded(releases, run_tools):

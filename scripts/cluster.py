@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Which Kubernetes cluster the loop's Make targets use, and getting it ready.
+
+Usage:
+  cluster.py doctor  say which cluster the loop would use and why, then check the tools it
+                     needs (scripts/tools.py doctor); changes nothing
+  cluster.py up      get that cluster ready: the current context's, or minikube started
+  cluster.py check   for `make down`: fail where the current context is not one the loop uses
+
+The current kube context is used as it is when both Skaffold and Tilt take it as a local
+cluster and build into it without a registry, and its API server answers. Otherwise the
+loop starts minikube (scripts/cluster.sh), as it always did; CLUSTER=minikube forces that.
+A remote context is never used: that takes the `remote` profile (README, A real cluster).
+"""
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPTS = Path(__file__).resolve().parent
+
+# Skaffold 2.24 builds into these contexts without pushing (pkg/skaffold/config/util.go):
+# by context name, exact or by prefix or suffix.
+SKAFFOLD_LOCAL_NAMES = ("minikube", "docker-desktop", "docker-for-desktop")
+SKAFFOLD_LOCAL_PREFIXES = ("kind-", "k3d-")
+SKAFFOLD_LOCAL_SUFFIXES = ("@kind",)
+# Tilt 0.37 deploys to these without allow_k8s_contexts (tilt-dev/clusterid): by the
+# kubeconfig's cluster name, by prefix or exact.
+TILT_LOCAL_PREFIXES = ("minikube", "docker-for-desktop-cluster", "docker-desktop", "kind-", "microk8s",
+                       "api-crc-testing", "krucible-", "k3d-", "rancher-desktop", "colima")
+TILT_LOCAL_NAMES = ("kind", "orbstack")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The current kube context, as the kubeconfig names it."""
+
+    name: str
+    cluster: str
+    server: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the loop will do: use the current context, start minikube, or stop."""
+
+    action: str  # "current", "minikube" or "stop"
+    reason: str
+    context: str = ""
+
+
+def kubectl(*args, timeout=20):
+    """Run kubectl against the current context; (exit code, stdout). No kubectl: (127, '')."""
+    try:
+        result = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=timeout)
+    except FileNotFoundError:
+        return 127, ""
+    except subprocess.TimeoutExpired:
+        return 124, ""
+    return result.returncode, result.stdout.strip()
+
+
+def current_context():
+    """The current context with its cluster's name and server; None when there is none."""
+    code, name = kubectl("config", "current-context")
+    if code != 0 or not name:
+        return None
+    code, view = kubectl("config", "view", "--minify", "--output", "json")
+    try:
+        cluster = json.loads(view)["clusters"][0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return Context(name, "", "")
+    return Context(name, cluster.get("name", ""), cluster.get("cluster", {}).get("server", ""))
+
+
+def skaffold_takes_as_local(context):
+    """Whether Skaffold builds for this context without pushing, by its name."""
+    name = context.name
+    return (name in SKAFFOLD_LOCAL_NAMES or name.startswith(SKAFFOLD_LOCAL_PREFIXES)
+            or name.endswith(SKAFFOLD_LOCAL_SUFFIXES))
+
+
+def tilt_takes_as_local(context):
+    """Whether Tilt deploys to this context's cluster without allow_k8s_contexts."""
+    return context.cluster in TILT_LOCAL_NAMES or context.cluster.startswith(TILT_LOCAL_PREFIXES)
+
+
+def answers():
+    """Whether the current context's API server says it is ready."""
+    return kubectl("get", "--raw", "/readyz", "--request-timeout=5s", timeout=30)[0] == 0
+
+
+def nodes_run_docker():
+    """Whether every node runs its containers on Docker: then an image that Skaffold built
+    into the same engine is already where the pods run."""
+    code, runtimes = kubectl("get", "nodes", "--output",
+                             "jsonpath={range .items[*]}{.status.nodeInfo.containerRuntimeVersion}{'\\n'}{end}")
+    found = runtimes.split()
+    return code == 0 and bool(found) and all(runtime.startswith("docker://") for runtime in found)
+
+
+def choose(environment=os.environ):
+    """Decide which cluster the loop uses."""
+    forced = environment.get("CLUSTER", "")
+    if forced not in ("", "minikube"):
+        return Choice("stop", f"CLUSTER={forced} is not understood: leave it unset (the current local "
+                              "cluster, else minikube) or set CLUSTER=minikube")
+    if forced == "minikube":
+        return Choice("minikube", "CLUSTER=minikube")
+    context = current_context()
+    if context is None:
+        return Choice("minikube", "no kube context is set")
+    profile = environment.get("MINIKUBE_PROFILE") or "minikube"
+    if context.name == profile:
+        return Choice("minikube", f"the current context is minikube's ({context.name})")
+    local_to_skaffold, local_to_tilt = skaffold_takes_as_local(context), tilt_takes_as_local(context)
+    if not local_to_skaffold and not local_to_tilt:
+        return Choice("stop", f"the current context {context.name} ({context.server or 'no server'}) is not a "
+                              "local cluster, and the loop never deploys to a remote one: for that, use the "
+                              "remote profile (README, A real cluster); to start minikube instead, run "
+                              "CLUSTER=minikube make dev", context.name)
+    if not answers():
+        return Choice("minikube", f"the current context {context.name} is a local cluster that does not "
+                                  "answer (start it and run this again to use it)")
+    if local_to_skaffold and local_to_tilt:
+        return Choice("current", f"{context.name} is a local cluster: Skaffold and Tilt build into it "
+                                 "and push nothing", context.name)
+    if nodes_run_docker():
+        return Choice("current", f"{context.name} is a local cluster on this Docker engine: Tilt builds "
+                                 "into it, and Skaffold builds into the same engine and pushes nothing "
+                                 "(build.local.push: false)", context.name)
+    return Choice("stop", f"the current context {context.name} is a local cluster whose nodes do not run on "
+                          "Docker, so an image built here does not reach them without a registry: use the "
+                          "remote profile with a registry it pulls from (README, A real cluster), or run "
+                          "CLUSTER=minikube make dev", context.name)
+
+
+def tools(*args):
+    """Run scripts/tools.py; its exit code."""
+    return subprocess.run([sys.executable, str(SCRIPTS / "tools.py"), *args]).returncode
+
+
+def say(choice):
+    """One line on the choice; whether the loop can go on."""
+    if choice.action == "stop":
+        print(f"cluster: stopping: {choice.reason}", file=sys.stderr)
+        return False
+    if choice.action == "current":
+        print(f"cluster: using the current context, {choice.reason}", flush=True)
+    else:
+        print(f"cluster: using minikube: {choice.reason}", flush=True)
+    return True
+
+
+def main(argv):
+    """Run a command; return the exit status."""
+    if argv not in (["doctor"], ["up"], ["check"]):
+        print(__doc__, file=sys.stderr)
+        return 2
+    choice = choose()
+    if argv == ["check"]:
+        if choice.action == "stop" and choice.context:
+            print(f"cluster: {choice.reason}", file=sys.stderr)
+            return 1
+        return 0
+    usable = say(choice)
+    if argv == ["doctor"]:
+        needed = ["docker", "kubectl", "skaffold", "tilt"] + (["minikube"] if choice.action == "minikube" else [])
+        return 1 if tools("doctor", *needed) or not usable else 0
+    if not usable:
+        return 1
+    if choice.action == "minikube":
+        return tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
