@@ -1,4 +1,4 @@
-"""Figures 7-11: the inner loop on a real cluster, from a save to every pod serving it.
+"""Figures 7-12: the inner loop on a real cluster, from a save to every pod serving it.
 
 Runs against the current kube context (CI's cluster, or minikube) when one answers, in a
 copy of the project. Each pod is asked directly, through a port-forward of its own, so
@@ -8,6 +8,8 @@ previous one is live (while the test that follows a sync may still run).
 
 Each live edit is split into steps from the tool's own record: notice (the save until the
 tool starts the sync), copy (into the 3 pods) and reload (until every pod serves it).
+Figure 12 is a pod that starts after the build (replaced, or its container restarted): how
+long until it serves the latest save.
 """
 
 import json
@@ -40,11 +42,14 @@ START_TIMEOUT = 600
 LOGS = REPO / "bench-results" / "cluster-logs"
 USER_URL = "http://127.0.0.1:5000"
 # The skaffold dev settings compared: its default file watcher polls every second.
+MAKE_DEV_ARGS = ["--watch-poll-interval=100"]
 SKAFFOLD_VARIANTS = {
     "default": [],
-    "poll 100 ms": ["--watch-poll-interval=100"],
+    "poll 100 ms": MAKE_DEV_ARGS,
     "notify": ["--trigger=notify"],
 }
+# A pod deleted or a container restarted, in turn (figure 12).
+FAULTS = int(os.environ.get("BENCH_CLUSTER_FAULTS", "10"))
 
 
 def all_pods_serve(urls, athlete, started):
@@ -159,6 +164,67 @@ def edit_loop(workspace, label, steps):
     return result
 
 
+def first_save(workspace, label):
+    """A save made the moment the 3 pods of the loop's first deploy are ready, while the tool
+    may still check the deploy: seconds until every pod serves it, or None (missed)."""
+    pods = wait_for_ready_pods(3, START_TIMEOUT)
+    athlete = f"{label} first save"
+    started = time.perf_counter()
+    (workspace / "app" / "views.py").write_text(views_answering(athlete))
+    with forwards_to_each(pods) as urls:
+        return all_pods_serve(urls, athlete, started)
+
+
+def inject_fault(number, pods):
+    """Delete a pod (even numbers) or restart a pod's container (odd ones); return the test
+    that tells the new container's pod from the pods before."""
+    victim = pods[number % len(pods)]
+    if number % 2 == 0:
+        kube.replace_pod(victim["name"])
+        return lambda pod: pod["name"] not in {before["name"] for before in pods}
+    kube.restart_container(victim["name"])
+    return lambda pod: pod["name"] == victim["name"] and pod["restarts"] > victim["restarts"]
+
+
+def wait_for_new_container(pods, is_new):
+    """The name of the pod whose new container has started, the API polled every 0.1 s."""
+    found = []
+
+    def started():
+        found[:] = [pod["name"] for pod in kube.app_pods() if is_new(pod) and pod["started"]]
+        return found
+
+    wait_until(started, 120, interval=0.1, what="the new container starting")
+    return found[0]
+
+
+def heal(workspace, label):
+    """FAULTS faults, each after a save went live in every pod: a pod deleted, then a
+    container restarted, in turn. Seconds from the new container being seen started (the API
+    polled every 0.1 s) until it serves that save through a port-forward of its own."""
+    views = workspace / "app" / "views.py"
+    original, times, missed = views.read_text(), [], 0
+    try:
+        for number in range(FAULTS):
+            pods = wait_for_ready_pods(3, 120)
+            athlete = f"{label} heal {number}"
+            views.write_text(views_answering(athlete))
+            with forwards_to_each(pods) as urls:
+                if all_pods_serve(urls, athlete, time.perf_counter()) is None:
+                    raise AssertionError(f"{athlete} did not go live before the fault")
+            new = wait_for_new_container(pods, inject_fault(number, pods))
+            seen = time.perf_counter()
+            with kube.port_forward(f"pod/{new}", 5000) as url:
+                live = all_pods_serve({new: url}, athlete, seen)
+            if live is None:
+                missed += 1
+            else:
+                times.append(live)
+    finally:
+        views.write_text(original)
+    return {"seconds": summary(times) if times else None, "missed": missed}
+
+
 def idle_cpu(pid):
     """Share of one core that a process tree uses over IDLE_WINDOW seconds of no edits, once the
     test that followed the last save is done."""
@@ -175,25 +241,37 @@ def first_200(started, timeout=START_TIMEOUT):
     return None
 
 
-def session(command, workspace, log, steps, stop):
-    """One session of a tool's loop: start-up to the first 200, the edits, idle CPU; then stop(it)."""
+def session(command, workspace, log, steps, stop, faults=False):
+    """One session of a tool's loop: start-up to the first 200 and a save made meanwhile, the
+    edits, idle CPU, and with faults the heal figure; then stop(it)."""
     started = time.perf_counter()
     tool = Background(command + steps.args, workspace, tool_env(), log)
+    views = workspace / "app" / "views.py"
+    original = views.read_text()
     try:
-        startup = first_200(started)
+        startup = []
+        waiting = threading.Thread(target=lambda: startup.append(first_200(started)))
+        waiting.start()
+        first = first_save(workspace, command[0])
+        waiting.join()
         steps.listen()
+        views.write_text(original)
         result = edit_loop(workspace, command[0], steps)
-        result.update(startup=startup, idle_cpu=idle_cpu(tool.process.pid))
+        result.update(startup=startup[0], first_save=first, idle_cpu=idle_cpu(tool.process.pid))
+        if faults:
+            result["heal"] = heal(workspace, command[0])
         return result
     finally:
+        views.write_text(original)
         stop(tool)
         wait_gone()
 
 
 def skaffold_dev(workspace, args, logs):
-    """One `skaffold dev` session; Ctrl-C ends it and deletes what it deployed."""
+    """One `skaffold dev` session; Ctrl-C ends it and deletes what it deployed. The faults only
+    with what `make dev` runs."""
     return session(["skaffold", "dev", *args], workspace, logs / f"skaffold{'_'.join(args)}.log", SkaffoldSteps(),
-                   lambda dev: dev.interrupt(120))
+                   lambda dev: dev.interrupt(120), faults=args == MAKE_DEV_ARGS)
 
 
 def tilt_up(workspace, logs):
@@ -202,7 +280,7 @@ def tilt_up(workspace, logs):
         up.kill()
         kube.run("tilt", "down", cwd=workspace, env=tool_env())
 
-    return session(["tilt", "up"], workspace, logs / "tilt.log", TiltSteps(), stop)
+    return session(["tilt", "up"], workspace, logs / "tilt.log", TiltSteps(), stop, faults=True)
 
 
 def rebuild_and_rollout(workspace):
@@ -255,6 +333,8 @@ def line(name, result):
         text += f"  REPLACED PODS {result['replaced_pods']}"
     if "idle_cpu" in result:
         text += f"  idle CPU {result['idle_cpu'] * 100:.2f} %  start-up {result['startup'] or float('nan'):.1f} s"
+        first = result["first_save"]
+        text += f"  first save {'missed' if first is None else f'{first:.3f} s'}"
     if result.get("steps"):
         text += "\n   " + " " * 22 + "  ".join(f"{step} {result['steps'][step]['median']:.3f} s" for step in STEPS)
     if "at once" in result:
@@ -285,7 +365,13 @@ def run(images=None):
         print(f"9. the same save by rebuild + rollout (skaffold run, {REBUILDS} saves)")
         results["rebuild"] = rebuild_and_rollout(workspace)
         print(f"   {'skaffold run':<22} {seconds(results['rebuild']['seconds'])}")
-        print("10. start-up to the first 200 on 127.0.0.1:5000 (cluster running, image cache warm): above")
+        print("10. start-up to the first 200 on 127.0.0.1:5000 (cluster running, image cache warm), and a save "
+              "made the moment the first 3 pods are ready, until every pod serves it: above")
+        print(f"12. a container that starts after the build ({FAULTS} faults: a pod deleted, a container "
+              "restarted, in turn) -> it serves the latest save")
+        for name, result in (("skaffold dev (make dev)", results["skaffold dev"]["poll 100 ms"]["heal"]),
+                             ("tilt up", results["tilt up"]["heal"])):
+            print(line(name, result))
         results["gate"] = gate_cost(workspace)
         print(f"11. the test that reruns after a synced save, on the host: {seconds(results['gate']['seconds'])}")
         return results

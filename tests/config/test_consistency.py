@@ -8,7 +8,7 @@ import pytest
 
 from app import create_app
 from tests.support.edits import REPO
-from tests.support.files import command_words, make_recipe
+from tests.support.files import command_words, load_script, make_recipe
 
 GATE = ["make", "test-unit"]
 
@@ -93,6 +93,19 @@ def test_skaffold_sync_matches_real_files_and_lands_in_the_workdir(skaffold_dev,
     synced = glob.glob(rule["src"], root_dir=REPO, recursive=True)
     assert "app/views.py" in synced
     assert rule["dest"] == dockerfile.workdir("dev")
+
+
+def test_the_resync_companion_copies_what_skaffold_syncs_and_runs_only_in_skaffold_dev(
+        skaffold, skaffold_dev, deployment):
+    resync = load_script("resync")
+    artifact = skaffold_dev["build"]["artifacts"][0]
+    (rule,) = artifact["sync"]["manual"]
+    assert rule == {"src": f"{resync.SOURCE}/**/{resync.PATTERN}", "dest": resync.DESTINATION}
+    assert artifact["image"] == resync.IMAGE
+    assert resync.APP_SELECTOR == f"app={deployment['spec']['template']['metadata']['labels']['app']}"
+    (hook,) = skaffold_dev["deploy"]["kubectl"]["hooks"]["after"]
+    assert hook["host"]["command"] == ["python3", "scripts/resync.py", "start"]
+    assert "after" not in skaffold["deploy"]["kubectl"]["hooks"], "`skaffold run` would start the companion"
 
 
 def test_tilt_sync_lands_where_the_image_holds_the_code(tilt, dockerfile):

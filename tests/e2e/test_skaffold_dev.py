@@ -1,14 +1,18 @@
-"""`skaffold dev`, as a user runs it: pod logs in its output, a save synced into every pod
-without a rebuild or a restart, a broken save that keeps the last good answer, a failing
+"""`make dev`, as the README's quick start has a user run it: the loop on the current local
+cluster, the Service forwarded to 127.0.0.1, pod logs in its output, a save synced into every
+pod without a rebuild or a restart, a broken save that keeps the last good answer, a failing
 unit test that blocks a deploy, and Ctrl-C that removes what it deployed."""
 
+import re
 import uuid
 
 import pytest
 
-from tests.support.edits import broken_views, views_answering
+from tests.support.edits import REPO, broken_views, errors_refusing_with, views_answering
 from tests.support.http import request, wait_until
-from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, pod_logs, wait_for_every_pod,
+from tests.support.processes import processes_in
+from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, pod_logs,
+                                replace_one_and_restart_another, wait_for_every_pod, wait_for_every_pod_to_serve,
                                 wait_for_ready_pods)
 
 pytestmark = pytest.mark.e2e
@@ -18,15 +22,21 @@ SYNC_TIMEOUT = 30
 # A change to a file that is not synced, which forces a rebuild.
 REBUILD_TRIGGER = "\nLABEL org.opencontainers.image.description=\"e2e rebuild\"\n"
 FAILING_TEST = "def test_fails_on_purpose():\n    assert False, 'the e2e gate test'\n"
+SAVED_WHILE_STARTING = "Saved While The Loop Started"
 
 
 @pytest.fixture(scope="module")
 def skaffold_dev(workspace, tool_env, tmp_path_factory):
-    """`skaffold dev` running in the copy, its first deploy ready."""
-    dev = Background(["skaffold", "dev"], workspace, tool_env, tmp_path_factory.mktemp("skaffold") / "dev.log")
+    """`make dev` running in the copy, its first deploy ready, and app/views.py saved the
+    moment its 3 pods were ready (while Skaffold still checks the deploy, before it watches
+    for saves); in dev.saved_before_watching, whether the save did come before that."""
+    dev = Background(["make", "dev"], workspace, tool_env, tmp_path_factory.mktemp("skaffold") / "dev.log")
     try:
-        dev.wait_for_output(r"Deployments stabilized|Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
+        dev.wait_for_output(r"Starting deploy\.\.\.", DEPLOY_TIMEOUT)
         wait_for_ready_pods(3, 120)
+        (workspace / "app" / "views.py").write_text(views_answering(SAVED_WHILE_STARTING))
+        dev.saved_before_watching = "Press Ctrl+C to exit" not in dev.output()
+        dev.wait_for_output(r"Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
         yield dev
     finally:
         dev.kill()
@@ -40,11 +50,32 @@ def pods(skaffold_dev):
         yield pods, urls
 
 
-def test_it_deploys_the_dev_image_and_forwards_the_service(skaffold_dev, pods):
+def test_a_save_made_while_the_loop_starts_reaches_every_pod(skaffold_dev, pods, workspace):
+    _, urls = pods
+    print(f"the save came {'before' if skaffold_dev.saved_before_watching else 'after'} Skaffold watched for saves")
+    wait_for_every_pod(urls, "/", {"athlete": SAVED_WHILE_STARTING}, SYNC_TIMEOUT, "the save made at start-up")
+    since = len(skaffold_dev.output())
+    (workspace / "app" / "views.py").write_text((REPO / "app" / "views.py").read_text())
+    wait_for_every_pod(urls, "/", {"athlete": ATHLETE}, SYNC_TIMEOUT, "the original code back in every pod")
+    # Skaffold drops the pods' log lines while the test that follows a sync runs: let it end.
+    skaffold_dev.wait_for_output(r"Command finished successfully", SYNC_TIMEOUT, since=since)
+
+
+def test_it_runs_skaffold_dev_on_the_current_local_cluster(skaffold_dev, cluster):
+    output = skaffold_dev.output()
+    used = f"cluster: using the current context, {cluster} is a local cluster"
+    assert used in output or (cluster == "minikube" and "cluster: using minikube" in output), output[:3000]
+    assert "skaffold dev --watch-poll-interval=100" in output
+
+
+def test_it_deploys_the_dev_image_and_forwards_the_service_to_localhost(skaffold_dev, pods):
     _, urls = pods
     for url in urls.values():
         assert request(url, "GET", "/").headers["server"].startswith("Werkzeug")
-    assert "Port forwarding service/flask-app-service in namespace default" in skaffold_dev.output()
+    forwarded = re.search(r"Port forwarding service/flask-app-service in namespace default, "
+                          r"remote port 5000 -> (http://127\.0\.0\.1:\d+)", skaffold_dev.output())
+    assert forwarded, skaffold_dev.output()[-3000:]
+    assert request(forwarded.group(1), "GET", "/").json() == {"athlete": ATHLETE}
     assert "could not map pods to service" not in skaffold_dev.output()
 
 
@@ -85,6 +116,26 @@ def test_a_broken_save_keeps_the_last_good_answer_and_the_fix_goes_live(skaffold
     assert app_pods() == before
 
 
+def test_a_replaced_pod_and_a_restarted_container_serve_every_save(skaffold_dev, pods, edit):
+    before, urls = pods
+    edit("app/views.py", views_answering("Saved Before The Fault"))
+    edit("app/errors.py", errors_refusing_with("Saved before the fault"))
+    wait_for_every_pod_to_serve(urls, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
+                                "both saves in every pod")
+    since = len(skaffold_dev.output())
+    replaced, restarted, after = replace_one_and_restart_another(before)
+    with forwards_to_each(after) as now:
+        wait_for_every_pod_to_serve(now, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
+                                    "both saves in the replaced pod and the restarted container")
+        output = skaffold_dev.output()[since:]
+        new_pod = next(pod["name"] for pod in after if pod["name"] not in {pod["name"] for pod in before})
+        for pod, why in ((new_pod, "new container"), (restarted, "restarted container")):
+            assert re.search(rf"resync: synced app/ into {pod} \({why}\): 2 file", output), output[-3000:]
+        edit("app/views.py", views_answering("Saved After The Fault"))
+        wait_for_every_pod_to_serve(now, "Saved After The Fault", "Saved before the fault", SYNC_TIMEOUT,
+                                    "the next save in every pod")
+
+
 def test_a_failing_unit_test_keeps_a_rebuilt_image_out_of_the_cluster(skaffold_dev, pods, edit, workspace):
     before, urls = pods
     since = len(skaffold_dev.output())
@@ -97,6 +148,11 @@ def test_a_failing_unit_test_keeps_a_rebuilt_image_out_of_the_cluster(skaffold_d
         assert request(url, "GET", "/").status == 200
 
 
-def test_ctrl_c_removes_what_it_deployed(skaffold_dev):
-    assert skaffold_dev.interrupt(120) == 0, skaffold_dev.output()[-3000:]
-    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything skaffold dev deployed being gone")
+def test_ctrl_c_removes_what_it_deployed(skaffold_dev, workspace):
+    # make reports the interrupt of its recipe as its own (`make: *** [Makefile:…: dev] Interrupt`).
+    skaffold_dev.interrupt(120)
+    assert "Cleaning up..." in skaffold_dev.output()
+    assert not skaffold_dev.left_running, f"processes of make dev outlived it: {skaffold_dev.left_running}"
+    # The companion runs in a session of its own, so that Ctrl-C ends Skaffold first.
+    wait_until(lambda: not processes_in(workspace, "watch"), 10, interval=0.2, what="the resync companion ending")
+    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make dev deployed being gone")

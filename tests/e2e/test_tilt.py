@@ -1,15 +1,15 @@
-"""Tilt, as a user runs it: `tilt ci` succeeds; under `tilt up` a save is live-updated into
-every pod without a new pod, the curl-ingress button works, the dashboard shows the labels
-and one link; `tilt down` removes everything."""
+"""Tilt, as a user runs it: `tilt ci` succeeds; under `make tilt` (headless: `tilt up --stream`)
+a save is live-updated into every pod without a new pod, the curl-ingress button works, the
+dashboard shows the labels and one link; `make down` removes everything."""
 
 import json
 
 import pytest
 
-from tests.support.edits import views_answering
+from tests.support.edits import errors_refusing_with, views_answering
 from tests.support.http import wait_until
-from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, run, wait_for_every_pod,
-                                wait_for_ready_pods)
+from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, replace_one_and_restart_another,
+                                run, wait_for_every_pod, wait_for_every_pod_to_serve, wait_for_ready_pods)
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
@@ -43,9 +43,9 @@ def test_tilt_ci_deploys_with_every_resource_healthy(workspace, tool_env):
 
 @pytest.fixture(scope="module")
 def tilt_up(workspace, tool_env, tmp_path_factory):
-    """A headless `tilt up` in the copy, flask-app up to date and running; its API port."""
+    """`make tilt`, headless, in the copy, flask-app up to date and running; its API port."""
     port = free_port()
-    up = Background(["tilt", "up", "--stream", "--port", str(port)], workspace, tool_env,
+    up = Background(["make", "tilt", f"TILT_ARGS=--stream --port {port}"], workspace, tool_env,
                     tmp_path_factory.mktemp("tilt") / "up.log")
     try:
         def healthy():
@@ -80,6 +80,22 @@ def test_live_update_puts_a_save_into_every_pod_without_a_new_pod(tilt_up, edit)
     assert app_pods() == before, "a pod was replaced or restarted"
 
 
+def test_a_replaced_pod_and_a_restarted_container_serve_every_save(tilt_up, edit):
+    before = wait_for_ready_pods(3, 60)
+    with forwards_to_each(before) as urls:
+        edit("app/views.py", views_answering("Saved Before The Fault"))
+        edit("app/errors.py", errors_refusing_with("Saved before the fault"))
+        wait_for_every_pod_to_serve(urls, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
+                                    "both saves in every pod")
+    _, _, after = replace_one_and_restart_another(before)
+    with forwards_to_each(after) as now:
+        wait_for_every_pod_to_serve(now, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
+                                    "both saves in the replaced pod and the restarted container")
+        edit("app/views.py", views_answering("Saved After The Fault"))
+        wait_for_every_pod_to_serve(now, "Saved After The Fault", "Saved before the fault", SYNC_TIMEOUT,
+                                    "the next save in every pod")
+
+
 def test_the_curl_ingress_button_reaches_the_app(tilt_up, workspace, tool_env):
     tilt("trigger", "curl-ingress", "--port", str(tilt_up), workspace=workspace, env=tool_env)
 
@@ -94,6 +110,6 @@ def test_the_curl_ingress_button_reaches_the_app(tilt_up, workspace, tool_env):
     assert '"athlete"' in log, log
 
 
-def test_tilt_down_removes_everything(tilt_up, workspace, tool_env):
-    tilt("down", workspace=workspace, env=tool_env)
-    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything tilt deployed being gone")
+def test_make_down_removes_everything(tilt_up, workspace, tool_env):
+    run("make", "down", cwd=workspace, env=tool_env)
+    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make tilt deployed being gone")

@@ -17,3 +17,11 @@ def views_answering(athlete):
 def broken_views():
     """The source of app/views.py with a syntax error in it."""
     return VIEWS.read_text() + "\ndef broken(:\n"
+
+
+def errors_refusing_with(text):
+    """The source of app/errors.py with the 405 answer's body replaced by text."""
+    source = (REPO / "app" / "errors.py").read_text()
+    line = 'METHOD_NOT_ALLOWED_BODY = "Only GET method valid"'
+    assert line in source, "app/errors.py no longer sets the 405 text this way"
+    return source.replace(line, f"METHOD_NOT_ALLOWED_BODY = {text!r}", 1)

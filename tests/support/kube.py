@@ -10,16 +10,18 @@ import re
 import shutil
 import signal
 import subprocess
-from contextlib import ExitStack, contextmanager
+import time
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from tests.support.edits import REPO
-from tests.support.http import answers, wait_until
+from tests.support.http import answers, request, wait_until
 from tests.support.servers import free_port
 
 APP_SELECTOR = "app=flask-app"
 # What the project deploys: each kind, by the label every manifest carries.
 DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
+STRAGGLER_SECONDS = 10
 
 
 def copy_project(destination):
@@ -73,7 +75,7 @@ def kubectl(*args, timeout=120):
 
 
 def app_pods():
-    """The app's pods that are not on their way out: [{name, restarts, image, ready}]."""
+    """The app's pods that are not on their way out: [{name, restarts, image, ready, started}]."""
     listed = json.loads(kubectl("get", "pods", "--selector", APP_SELECTOR, "--output", "json"))["items"]
     pods = []
     for pod in listed:
@@ -85,6 +87,7 @@ def app_pods():
             "restarts": sum(status.get("restartCount", 0) for status in statuses),
             "image": pod["spec"]["containers"][0]["image"],
             "ready": all(status.get("ready") for status in statuses),
+            "started": all(status.get("started") for status in statuses),
         })
     return sorted(pods, key=lambda pod: pod["name"])
 
@@ -124,7 +127,7 @@ def port_forward(resource, port, namespace="default"):
     )
     url = f"http://127.0.0.1:{local}"
     try:
-        wait_until(lambda: answers(url), 60, interval=0.5, what=f"port-forward to {resource}")
+        wait_until(lambda: answers(url), 60, interval=0.1, what=f"port-forward to {resource}")
         yield url
     finally:
         process.terminate()
@@ -154,13 +157,84 @@ def wait_for_every_pod(urls, path, expect, timeout, what):
         raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
 
 
+def group_members(group):
+    """The PIDs of the processes of a process group that have not exited."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue  # gone while we looked
+        if int(pgrp) == group and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def serves(url, athlete, refusal):
+    """Whether the pod at url answers GET / with athlete and POST / with the 405 text refusal."""
+    try:
+        return (request(url, "GET", "/", timeout=2).json() == {"athlete": athlete}
+                and request(url, "POST", "/", timeout=2).body.decode() == refusal)
+    except (OSError, ValueError):
+        return False
+
+
+def wait_for_every_pod_to_serve(urls, athlete, refusal, timeout, what):
+    """Wait until each pod, asked through its own port-forward, serves both app/views.py's and
+    app/errors.py's saved versions (serves)."""
+    pending = set(urls)
+
+    def all_serve():
+        pending.difference_update({name for name in pending if serves(urls[name], athlete, refusal)})
+        return not pending
+
+    try:
+        wait_until(all_serve, timeout, interval=0.2, what=what)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
+
+
+def replace_pod(name):
+    """Delete a pod, as a drain or an eviction would: its ReplicaSet starts another."""
+    kubectl("delete", "pod", name, "--wait=false")
+
+
+def restart_container(name):
+    """End the server of a pod, as a crash or a failed liveness probe would: kubelet restarts
+    its container."""
+    kubectl("exec", name, "--", "python3", "-c", "import os, signal; os.kill(1, signal.SIGTERM)")
+
+
+def replace_one_and_restart_another(pods, timeout=120):
+    """Replace the first pod and restart the second's container; return (replaced pod,
+    restarted pod, the ready pods after)."""
+    replaced, restarted = pods[0]["name"], pods[1]["name"]
+    replace_pod(replaced)
+    restart_container(restarted)
+    wait_until(lambda: any(pod["name"] == restarted and pod["restarts"] > 0 for pod in app_pods()), timeout,
+               interval=0.5, what=f"{restarted} restarting")
+    after = wait_for_ready_pods(len(pods), timeout)
+    assert replaced not in {pod["name"] for pod in after}, f"{replaced} was not replaced"
+    return replaced, restarted, after
+
+
+def command_line(pid):
+    """The command line of process pid, or '' once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
 class Background:
     """A long-running command (skaffold dev, tilt up) with its output in a file."""
 
     def __init__(self, command, cwd, env, log_path):
         self.command = command
         self.log_path = Path(log_path)
-        self._log = open(self.log_path, "wb")
+        # Appending, as a terminal would take them: lines that another process writes into
+        # the same output (the companion of `skaffold dev`) are kept, not overwritten.
+        self._log = open(self.log_path, "ab")
         # Its own process group: a SIGINT is what a terminal's Ctrl-C would send it.
         self.process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT, process_group=0)
@@ -185,18 +259,31 @@ class Background:
         return found[0]
 
     def interrupt(self, timeout):
-        """Send SIGINT, as Ctrl-C does; return its exit status, killing it after timeout."""
+        """Send SIGINT, as Ctrl-C does; return its exit status, killing it after timeout.
+        The command lines of those of its processes still running STRAGGLER_SECONDS after it
+        ended are then in self.left_running."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGINT)
         try:
             return self.process.wait(timeout)
         finally:
+            # Its children got the same SIGINT, and may take a moment longer than it to end.
+            deadline = time.monotonic() + STRAGGLER_SECONDS
+            while group_members(self.process.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.left_running = [command_line(pid) for pid in group_members(self.process.pid)]
             self.kill()
+
+    def group_alive(self):
+        """Whether any process of its process group still runs (a zombie does not)."""
+        return bool(group_members(self.process.pid))
 
     def kill(self):
         """Make sure it and its children are gone."""
+        if self.group_alive():
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self._log.close()
 

@@ -84,3 +84,16 @@ def cpu_seconds_used(pids, window):
     time.sleep(window)
     after = cpu_seconds_each(before)
     return sum(after[pid] - before[pid] for pid in after)
+
+
+def processes_in(directory, argument):
+    """The PIDs whose working directory is directory and whose command line holds argument."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if argument.encode() in (proc / "cmdline").read_bytes().split(b"\0") and \
+                    os.readlink(proc / "cwd") == str(directory):
+                found.append(int(proc.name))
+        except OSError:
+            continue  # gone while we looked, or not ours to read
+    return found

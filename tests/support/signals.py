@@ -1,33 +1,19 @@
 """Signal a server at one chosen moment of its life and check that it ends at once, cleanly."""
 
 import os
-import signal
 import random
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from pathlib import Path
 
-from tests.support.processes import handles
+from tests.support.processes import handles, processes_in
 from tests.support.servers import Server, copy_of_source
 
 EXIT_WITHIN = 2.0
 START_TIMEOUT = 20
 # Rounds run side by side: most of a round is the server importing Flask, on one core.
 PARALLEL = 2
-
-
-def processes_in(directory, argument):
-    """The PIDs whose working directory is directory and whose command line holds argument."""
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            if argument.encode() in (proc / "cmdline").read_bytes().split(b"\0") and \
-                    os.readlink(proc / "cwd") == str(directory):
-                found.append(int(proc.name))
-        except OSError:
-            continue  # gone while we looked, or not ours to read
-    return found
 
 
 def starting(server, source, rng):

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Keep every app container of `skaffold dev` on the working tree's app/, whenever it starts.
+
+Skaffold copies a save only into the pods that run at that moment (upstream issue 6924): a
+pod that replaces one, or a container that restarts, starts from the image and serves the
+code of the last build, and the next save gives it one file of the new code beside the old
+ones. This companion closes that gap. A deploy hook of skaffold.yaml's `dev` profile starts
+it once per `skaffold dev` (one SKAFFOLD_RUN_ID); it watches the app's pods through the
+Kubernetes API and, into every container it has not seen, copies app/ as the working tree
+has it, the way Skaffold syncs (a tar through `kubectl exec`), removing the Python files the
+tree no longer has; files already current are left alone, so the dev server reloads only
+for a real difference. It says one line for each container it changed, and it ends when
+Skaffold ends.
+
+Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
+  resync.py start        start the companion of this `skaffold dev`, unless it runs already
+  resync.py watch PID    the companion itself, until process PID (Skaffold) ends
+"""
+
+import io
+import json
+import os
+import select
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+APP_SELECTOR = "app=flask-app"
+IMAGE = "flask-app"
+# What skaffold.yaml's sync rule copies (app/**/*.py) and where: the image's WORKDIR.
+SOURCE = "app"
+PATTERN = "*.py"
+DESTINATION = "/app"
+# A file saved while a copy runs may already be in the container in its newer version,
+# copied by Skaffold: copy again until the tree held still, at most this often.
+PASSES = 5
+STATE_DIR = Path(tempfile.gettempdir()) / "favorite-athlete-resync"
+# Runs in the container: writes the files of the tar on stdin that differ, removes the
+# Python files under the source folder that the tar lacks, prints how many of each.
+APPLY = """
+import os, sys, tarfile
+root, source, suffix = sys.argv[1:4]
+kept, written, removed = set(), 0, 0
+with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as archive:
+    for member in archive:
+        name = os.path.normpath(member.name)
+        if not member.isfile() or name.startswith(("/", "..")):
+            continue
+        data = archive.extractfile(member).read()
+        path = os.path.join(root, name)
+        kept.add(path)
+        try:
+            with open(path, "rb") as current:
+                if current.read() == data:
+                    continue
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as changed:
+            changed.write(data)
+        written += 1
+for folder, dirs, files in os.walk(os.path.join(root, source)):
+    dirs[:] = [d for d in dirs if d != "__pycache__"]
+    for file in files:
+        path = os.path.join(folder, file)
+        if file.endswith(suffix) and path not in kept:
+            os.remove(path)
+            removed += 1
+print(written, removed)
+"""
+
+
+def say(line):
+    """One line of the companion's, in Skaffold's output."""
+    print(f"resync: {line}", flush=True)
+
+
+def tree(work_dir):
+    """{path relative to work_dir: bytes} of the files the sync rule covers."""
+    files = {}
+    for path in sorted((work_dir / SOURCE).rglob(PATTERN)):
+        if "__pycache__" not in path.parts and path.is_file():
+            files[path.relative_to(work_dir).as_posix()] = path.read_bytes()
+    return files
+
+
+def tar_of(files):
+    """A tar archive holding files."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            member = tarfile.TarInfo(name)
+            member.size, member.mode, member.mtime = len(data), 0o644, time.time()
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def sync(context, namespace, pod, container, work_dir):
+    """Copy the tree into one container until it matches; (files written, files removed)."""
+    written = removed = 0
+    for _ in range(PASSES):
+        files = tree(work_dir)
+        result = subprocess.run(
+            ["kubectl", *context, "exec", "-i", "--namespace", namespace, pod, "-c", container, "--",
+             "python3", "-c", APPLY, DESTINATION, SOURCE, PATTERN.lstrip("*")],
+            input=tar_of(files), capture_output=True, timeout=60)
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr.decode(errors="replace").strip() or f"exit {result.returncode}")
+        counts = [int(word) for word in result.stdout.split()]
+        written, removed = written + counts[0], removed + counts[1]
+        if tree(work_dir) == files:
+            break
+    return written, removed
+
+
+def containers(pod):
+    """(namespace, pod name, {container: image}, {container: (containerID, started)}) of a pod
+    object as the API serves it."""
+    images = {container["name"]: container.get("image", "") for container in pod["spec"].get("containers", [])}
+    running = {status["name"]: (status.get("containerID", ""), bool(status.get("started")))
+               for status in pod.get("status", {}).get("containerStatuses") or []}
+    return pod["metadata"]["namespace"], pod["metadata"]["name"], images, running
+
+
+def objects(stream):
+    """Each JSON object of a stream of them, as `kubectl get --watch --output json` writes them."""
+    decoder, buffer = json.JSONDecoder(), ""
+    for chunk in stream:
+        buffer += chunk
+        while True:
+            buffer = buffer.lstrip()
+            try:
+                found, end = decoder.raw_decode(buffer)
+            except ValueError:
+                break  # not whole yet
+            buffer = buffer[end:]
+            yield found
+
+
+def is_app_image(image):
+    """Whether image is the app's artifact, whatever its tag, digest or registry."""
+    repository = image.split("@")[0].rsplit("/", 1)[-1]
+    return repository.split(":")[0] == IMAGE
+
+
+class Companion:
+    """Syncs the tree into each app container the first time it is seen started."""
+
+    def __init__(self, context, work_dir, run_id):
+        self.context = ["--context", context] if context else []
+        # Skaffold labels what it deploys with its run's ID: pods of another loop are not ours.
+        self.selector = f"{APP_SELECTOR},skaffold.dev/run-id={run_id}"
+        self.work_dir = work_dir
+        self.seen = {}   # (namespace, pod, container) -> container ID already synced
+        self.lock = threading.Lock()
+        self.watches = []
+
+    def on_pod(self, pod):
+        """Act on one pod the watch reports: start a sync for each new, started app container."""
+        namespace, pod, images, running = containers(pod)
+        for container, (container_id, started) in running.items():
+            if not (started and container_id and is_app_image(images.get(container, ""))):
+                continue
+            key = (namespace, pod, container)
+            with self.lock:
+                before = self.seen.get(key)
+                if before == container_id:
+                    continue
+                self.seen[key] = container_id
+            why = "restarted container" if before else "new container"
+            threading.Thread(target=self.heal, args=(namespace, pod, container, why), daemon=True).start()
+
+    def heal(self, namespace, pod, container, why):
+        """Sync one container and say what changed."""
+        try:
+            written, removed = sync(self.context, namespace, pod, container, self.work_dir)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+            say(f"could not sync {SOURCE}/ into {pod} ({why}): {error}")
+            return
+        if written or removed:
+            say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
+
+    def watch(self, namespace, alive):
+        """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""
+        while alive():
+            process = subprocess.Popen(
+                ["kubectl", *self.context, "get", "pods", "--namespace", namespace, "--selector", self.selector,
+                 "--watch", "--output", "json"],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            self.watches.append(process)
+            for pod in objects(process.stdout):
+                self.on_pod(pod)
+            process.wait()
+            self.watches.remove(process)
+            time.sleep(1)  # the API server closed the watch, or is away for a moment
+
+    def stop(self):
+        """End the watches."""
+        for process in list(self.watches):
+            process.terminate()
+
+
+def wait_for_exit(pid):
+    """Block until process pid has ended."""
+    if hasattr(os, "pidfd_open"):
+        try:
+            with os.fdopen(os.pidfd_open(pid), "rb") as handle:
+                select.select([handle], [], [])
+            return
+        except ProcessLookupError:
+            return
+        except OSError:
+            pass  # an older kernel: fall back below
+    if hasattr(select, "kqueue"):
+        queue = select.kqueue()
+        event = select.kevent(pid, select.KQ_FILTER_PROC, select.KQ_EV_ADD, select.KQ_NOTE_EXIT)
+        try:
+            queue.control([event], 1, None)
+            return
+        except ProcessLookupError:
+            return
+    while alive(pid):
+        time.sleep(0.5)
+
+
+def alive(pid):
+    """Whether process pid exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch(skaffold_pid):
+    """The companion: sync into new containers of every namespace Skaffold deploys to, until
+    Skaffold ends."""
+    namespaces = [name for name in os.environ.get("SKAFFOLD_NAMESPACES", "default").split(",") if name]
+    work_dir = Path(os.environ.get("SKAFFOLD_WORK_DIR") or os.getcwd())
+    companion = Companion(os.environ.get("SKAFFOLD_KUBE_CONTEXT", ""), work_dir, os.environ["SKAFFOLD_RUN_ID"])
+    for namespace in namespaces:
+        threading.Thread(target=companion.watch, args=(namespace, lambda: alive(skaffold_pid)),
+                         daemon=True).start()
+    try:
+        wait_for_exit(skaffold_pid)
+    finally:
+        companion.stop()
+        (STATE_DIR / f"{os.environ.get('SKAFFOLD_RUN_ID')}.pid").unlink(missing_ok=True)
+    return 0
+
+
+def output_of(pid):
+    """Where the companion's lines go: Skaffold's own output where it can be opened (Linux),
+    else the terminal, else a file in STATE_DIR."""
+    for path in (f"/proc/{pid}/fd/1", "/dev/tty"):
+        try:
+            return open(path, "ab", buffering=0)
+        except OSError:
+            continue
+    return open(STATE_DIR / f"{pid}.log", "ab", buffering=0)
+
+
+def start():
+    """From the deploy hook: start this `skaffold dev`'s companion unless it runs already."""
+    run_id = os.environ.get("SKAFFOLD_RUN_ID")
+    if not run_id:
+        print("resync: run by skaffold.yaml's deploy hook in `skaffold dev`, which sets SKAFFOLD_RUN_ID",
+              file=sys.stderr)
+        return 2
+    skaffold_pid = os.getppid()
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    pid_file = STATE_DIR / f"{run_id}.pid"
+    if pid_file.exists() and alive(int(pid_file.read_text() or 0)):
+        return 0
+    with output_of(skaffold_pid) as output:
+        # Its own session, and none of the hook's pipes: Skaffold waits for the hook's
+        # output to close, and a Ctrl-C meant for Skaffold must not end it before Skaffold.
+        companion = subprocess.Popen([sys.executable, os.path.abspath(__file__), "watch", str(skaffold_pid)],
+                                     stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+                                     start_new_session=True)
+    pid_file.write_text(str(companion.pid))
+    say(f"watching the app's pods: a container that starts later gets {SOURCE}/ as saved here")
+    return 0
+
+
+def main(argv):
+    """Run a command; return the exit status."""
+    if argv == ["start"]:
+        return start()
+    if len(argv) == 2 and argv[0] == "watch" and argv[1].isdigit():
+        return watch(int(argv[1]))
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
