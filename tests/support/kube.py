@@ -22,6 +22,8 @@ APP_SELECTOR = "app=flask-app"
 # What the project deploys: each kind, by the label every manifest carries.
 DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
 STRAGGLER_SECONDS = 10
+# What a running make passes to the commands of its recipes.
+MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR")
 
 
 def copy_project(destination):
@@ -42,9 +44,12 @@ def copy_project(destination):
 
 
 def tool_env():
-    """The environment for skaffold and tilt in a copy: `make test-unit` there uses this repo's
-    venv, and CI's Tilt (built without its web UI) serves its placeholder page."""
-    return {**os.environ, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
+    """The environment for make, skaffold and tilt in a copy: `make test-unit` there uses this
+    repo's venv, and CI's Tilt (built without its web UI) serves its placeholder page. Without
+    the variables of a `make test` that runs these tests, a make in the copy is the one a
+    person types, not a sub-make (which would add its own `Entering directory` lines)."""
+    inherited = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
+    return {**inherited, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
 
 
 def cluster_problem():
