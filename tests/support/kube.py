@@ -148,16 +148,19 @@ def forwards_to_each(pods, port=5000):
 
 def wait_for_every_pod(urls, path, expect, timeout, what):
     """Wait until every pod's URL answers path with the JSON expect."""
-    pending = dict(urls)
+    wait_for_each_pod(urls, lambda url: answers(url, path, expect), timeout, what)
 
-    def all_answer():
-        for name, url in list(pending.items()):
-            if answers(url, path, expect):
-                del pending[name]
+
+def wait_for_each_pod(urls, check, timeout, what):
+    """Wait until check(url) has held for each pod's URL; fail naming the pods it never held for."""
+    pending = set(urls)
+
+    def all_pass():
+        pending.difference_update({name for name in pending if check(urls[name])})
         return not pending
 
     try:
-        wait_until(all_answer, timeout, interval=0.2, what=what)
+        wait_until(all_pass, timeout, interval=0.2, what=what)
     except AssertionError as error:
         raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
 
@@ -187,16 +190,7 @@ def serves(url, athlete, refusal):
 def wait_for_every_pod_to_serve(urls, athlete, refusal, timeout, what):
     """Wait until each pod, asked through its own port-forward, serves both app/views.py's and
     app/errors.py's saved versions (serves)."""
-    pending = set(urls)
-
-    def all_serve():
-        pending.difference_update({name for name in pending if serves(urls[name], athlete, refusal)})
-        return not pending
-
-    try:
-        wait_until(all_serve, timeout, interval=0.2, what=what)
-    except AssertionError as error:
-        raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
+    wait_for_each_pod(urls, lambda url: serves(url, athlete, refusal), timeout, what)
 
 
 def replace_pod(name):
