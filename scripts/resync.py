@@ -101,8 +101,8 @@ def tar_of(files):
 def sync(context, namespace, pod, container, work_dir):
     """Copy the tree into one container until it matches; (files written, files removed)."""
     written = removed = 0
+    files = tree(work_dir)
     for _ in range(PASSES):
-        files = tree(work_dir)
         result = subprocess.run(
             ["kubectl", *context, "exec", "-i", "--namespace", namespace, pod, "-c", container, "--",
              "python3", "-c", APPLY, DESTINATION, SOURCE, PATTERN.lstrip("*")],
@@ -111,7 +111,8 @@ def sync(context, namespace, pod, container, work_dir):
             raise RuntimeError(result.stderr.decode(errors="replace").strip() or f"exit {result.returncode}")
         counts = [int(word) for word in result.stdout.split()]
         written, removed = written + counts[0], removed + counts[1]
-        if tree(work_dir) == files:
+        copied, files = files, tree(work_dir)
+        if files == copied:
             break
     return written, removed
 
@@ -275,7 +276,9 @@ def start():
     skaffold_pid = os.getppid()
     STATE_DIR.mkdir(parents=True, exist_ok=True)
     pid_file = STATE_DIR / f"{run_id}.pid"
-    if pid_file.exists() and alive(int(pid_file.read_text() or 0)):
+    running = int(pid_file.read_text() or 0) if pid_file.exists() else 0
+    # Not 0: os.kill(0, ...) would ask about this process's own group.
+    if running and alive(running):
         return 0
     with output_of(skaffold_pid) as output:
         # Its own session, and none of the hook's pipes: Skaffold waits for the hook's

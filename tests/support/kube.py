@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.support.edits import REPO
 from tests.support.http import answers, request, wait_until
+from tests.support.processes import command_line, group_members
 from tests.support.servers import free_port
 
 APP_SELECTOR = "app=flask-app"
@@ -165,19 +166,6 @@ def wait_for_each_pod(urls, check, timeout, what):
         raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
 
 
-def group_members(group):
-    """The PIDs of the processes of a process group that have not exited."""
-    members = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
-        except (OSError, ValueError):
-            continue  # gone while we looked
-        if int(pgrp) == group and state != "Z":
-            members.append(int(stat.parent.name))
-    return members
-
-
 def serves(url, athlete, refusal):
     """Whether the pod at url answers GET / with athlete and POST / with the 405 text refusal."""
     try:
@@ -215,14 +203,6 @@ def replace_one_and_restart_another(pods, timeout=120):
     after = wait_for_ready_pods(len(pods), timeout)
     assert replaced not in {pod["name"] for pod in after}, f"{replaced} was not replaced"
     return replaced, restarted, after
-
-
-def command_line(pid):
-    """The command line of process pid, or '' once it is gone."""
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return ""
 
 
 class Background:

@@ -5,17 +5,32 @@ import time
 from pathlib import Path
 
 
-def children(pid):
-    """The PIDs whose parent is pid."""
-    found = []
+def statuses():
+    """(pid, state, parent pid, process group) of every process, from /proc/PID/stat."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            state, parent, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
             continue  # the process ended while we looked
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
+        yield int(stat.parent.name), state, int(parent), int(group)
+
+
+def children(pid):
+    """The PIDs whose parent is pid."""
+    return [child for child, _, parent, _ in statuses() if parent == pid]
+
+
+def group_members(group):
+    """The PIDs of the processes of a process group that have not exited (a zombie has)."""
+    return [pid for pid, state, _, pgrp in statuses() if pgrp == group and state != "Z"]
+
+
+def command_line(pid):
+    """The command line of process pid, or '' once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 def tree(pid):
