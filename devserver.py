@@ -35,11 +35,25 @@ START_TIMEOUT_SECONDS = 30
 # A retiring worker stops accepting within this, then finishes what it answers.
 ACCEPT_POLL_SECONDS = 0.05
 RETIRE_TIMEOUT_SECONDS = 5
+# Under a debugger (`make debug`) a worker may sit at a breakpoint: once replaced, it
+# keeps the request it answers, with the code it has, for this long (Skaffold's debug
+# mode gives the probes the same 600 s), so that a save never ends a session under way.
+PAUSED_RETIRE_SECONDS = int(os.environ.get("DEBUG_RETIRE_SECONDS", "600"))
 
 
 def log(message):
     """Say what the supervisor does, on stderr like the server's own messages."""
     print(f"devserver: {message}", file=sys.stderr, flush=True)
+
+
+def under_debugger():
+    """Whether debugpy runs this process (`make debug`); it follows every worker."""
+    return "pydevd" in sys.modules
+
+
+def retire_seconds():
+    """How long a replaced worker may take to finish the requests it answers."""
+    return PAUSED_RETIRE_SECONDS if under_debugger() else RETIRE_TIMEOUT_SECONDS
 
 
 # --- the worker: one process that serves one version of the code --------------
@@ -116,7 +130,7 @@ def run_worker(fd, ready_fd):
     while not retiring:
         server.handle_request()  # at most one connection, or ACCEPT_POLL_SECONDS
     server.server_close()  # new connections go to the worker that replaces this one
-    connections.retire(RETIRE_TIMEOUT_SECONDS)
+    connections.retire(retire_seconds())
     return 0
 
 
@@ -268,17 +282,44 @@ class Worker:
         """Whether the process is still running."""
         return self.process.poll() is None
 
-    def stop(self):
-        """End the process and wait for it."""
+    def retire(self):
+        """Ask it to stop: it stops accepting, finishes what it answers, then exits."""
+        self.retired_at = time.monotonic()
+        self.late = False
         if self.alive():
             self.process.terminate()
-        try:
-            self.process.wait(RETIRE_TIMEOUT_SECONDS + 1)
-        except subprocess.TimeoutExpired:
-            log(f"worker {self.process.pid} did not stop within {RETIRE_TIMEOUT_SECONDS + 1} s; killing it")
+
+    def reap(self, grace):
+        """Return whether a retired worker is gone; end it once it outlives grace seconds."""
+        overdue = time.monotonic() - self.retired_at
+        if self.alive() and overdue < grace:
+            if not self.late and overdue > RETIRE_TIMEOUT_SECONDS + 1:
+                # Only under a debugger: nothing else keeps a request this long.
+                log(
+                    f"worker {self.process.pid} is still answering a request (paused in the debugger?)"
+                    f" with the previous code; new requests get the new code; it is ended"
+                    f" if it has not finished in {grace - overdue:.0f} s"
+                )
+                self.late = True
+            return False
+        if self.alive():
+            log(f"worker {self.process.pid} did not stop within {grace:.0f} s; killing it")
             self.process.kill()
-            self.process.wait()
+        self.process.wait()
         self.process.stdin.close()
+        if self.late:
+            log(f"worker {self.process.pid} finished its last request and stopped")
+        return True
+
+    def stop(self):
+        """End the process and wait for it (at most RETIRE_TIMEOUT_SECONDS + 1 s)."""
+        self.retire()
+        deadline = self.retired_at + RETIRE_TIMEOUT_SECONDS + 1
+        while not self.reap(RETIRE_TIMEOUT_SECONDS + 1):
+            try:
+                self.process.wait(max(0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
 
 
 class Supervisor:
@@ -289,6 +330,8 @@ class Supervisor:
         self.wakeups = wakeups
         self.active = None
         self.spare = Worker(listener)
+        # Replaced workers finishing their requests: a swap never waits for them.
+        self.retiring = []
 
     def swap(self):
         """Set the spare serving the code on disk, then retire the old worker.
@@ -305,9 +348,15 @@ class Supervisor:
         if not serving:
             return False
         if self.active is not None:
-            self.active.stop()
+            self.active.retire()
+            self.retiring.append(self.active)
         self.active = worker
         return True
+
+    def reap(self):
+        """Forget the replaced workers that have stopped; end those past their time."""
+        grace = retire_seconds()
+        self.retiring = [worker for worker in self.retiring if not worker.reap(grace)]
 
     def on_change(self, path):
         """Note a change to a Python file (called from the watcher's thread)."""
@@ -331,6 +380,7 @@ class Supervisor:
         reported_stopped = False
         while not self.wakeups.stopping:
             self.wakeups.wait(0.5)
+            self.reap()
             if self.wakeups.take_change():
                 self._settle()
                 if self.wakeups.stopping:
@@ -351,7 +401,7 @@ class Supervisor:
 
     def stop(self):
         """End every worker, the one serving last so that it finishes its requests."""
-        for worker in (self.spare, self.active):
+        for worker in (self.spare, *self.retiring, self.active):
             if worker is not None:
                 worker.stop()
 

@@ -7,6 +7,12 @@ VIEWS = REPO / "app" / "views.py"
 ATHLETE_EXPRESSION = 'current_app.config["FAVORITE_ATHLETE"]'
 
 
+def athlete_line(views):
+    """The line of favorite_athlete's answer in a views.py: where a user breaks."""
+    lines = views.read_text().splitlines()
+    return next(number for number, line in enumerate(lines, 1) if ATHLETE_EXPRESSION in line)
+
+
 def views_answering(athlete):
     """The source of app/views.py with GET / hard-wired to answer athlete."""
     source = VIEWS.read_text()

@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -56,3 +57,25 @@ def answers(base_url, path="/readyz", expect=None):
     except OSError:
         return False
     return reply.status == 200 and (expect is None or reply.json() == expect)
+
+
+class Pending:
+    """GET / in a thread of its own: it waits as long as a breakpoint holds it."""
+
+    def __init__(self, base_url, timeout=120.0):
+        self.reply = None
+        self.error = None
+        self.thread = threading.Thread(target=self._get, args=(base_url, timeout), daemon=True)
+        self.thread.start()
+
+    def _get(self, base_url, timeout):
+        try:
+            self.reply = request(base_url, timeout=timeout)
+        except OSError as error:
+            self.error = error
+
+    def result(self, timeout=10):
+        """The reply (None if the connection failed), once the request has ended."""
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), f"the request was still waiting after {timeout} s"
+        return self.reply

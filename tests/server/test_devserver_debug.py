@@ -1,0 +1,119 @@
+"""The dev server under debugpy (what `make debug` runs in the pod), driven by a DAP client.
+
+Breakpoints hit in whichever worker serves, a save swaps in a worker that the client
+follows without re-attaching, and a worker paused at a breakpoint neither blocks the
+swap nor disappears without a word.
+"""
+
+import sys
+from contextlib import ExitStack
+
+import pytest
+
+from tests.support.dap import Debugger
+from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
+from tests.support.http import Pending, wait_until
+from tests.support.processes import group_members
+from tests.support.servers import free_port, running
+
+pytestmark = pytest.mark.server
+SWAP_TIMEOUT = 15
+# A paused worker is reported once it outlives the normal retire time (5 s + 1 s).
+LATE_NOTICE_TIMEOUT = 15
+# The dev server runs one worker serving and one spare: both are followed from the start.
+WORKERS = 2
+
+
+@pytest.fixture
+def debugged(source):
+    """Start the dev server under debugpy on 127.0.0.1, with a client attached and a
+    breakpoint on the athlete's line; both end with the test."""
+    with ExitStack() as stack:
+
+        def start(env=None):
+            port = free_port()
+            command = [sys.executable, "-m", "debugpy", "--listen", f"127.0.0.1:{port}", "-m", "devserver"]
+            server = stack.enter_context(running(command, source, env))
+            views = source / "app" / "views.py"
+            debugger = Debugger(port, {views: [athlete_line(views)]})
+            stack.callback(debugger.close)
+            debugger.following(WORKERS)
+            return server, debugger
+
+        yield start
+
+
+def save_and_wait_for_swap(server, source, athlete):
+    (source / "app" / "views.py").write_text(views_answering(athlete))
+    wait_until(lambda: "reloaded" in server.output(), SWAP_TIMEOUT, what="the save being swapped in")
+
+
+def test_a_breakpoint_stops_a_request_and_still_hits_after_a_save(debugged, source):
+    server, debugger = debugged({"FAVORITE_ATHLETE": "Before The Save"})
+    views = source / "app" / "views.py"
+    line = athlete_line(views)
+
+    pending = Pending(server.url)
+    stop = debugger.stopped()
+    assert (stop.path, stop.line) == (str(views), line)
+    assert stop.evaluate(ATHLETE_EXPRESSION) == "'Before The Save'"
+    assert stop.evaluate('__import__("flask").request.path') == "'/'"
+    first_worker = stop.pid
+    stop.resume()
+    reply = pending.result()
+    assert (reply.status, reply.json()) == (200, {"athlete": "Before The Save"})
+
+    save_and_wait_for_swap(server, source, "After The Save")
+    # The replaced worker may take one last connection while its stop signal lands.
+    wait_until(lambda: not group_members(first_worker), SWAP_TIMEOUT, what="the replaced worker stopping")
+    pending = Pending(server.url)
+    stop = debugger.stopped()
+    assert (stop.path, stop.line) == (str(views), line)
+    assert stop.pid != first_worker, "the save was served by the worker it should have replaced"
+    stop.resume()
+    reply = pending.result()
+    assert (reply.status, reply.json()) == (200, {"athlete": "After The Save"})
+
+
+def test_a_worker_paused_at_a_breakpoint_finishes_its_request_after_the_swap(debugged, source):
+    server, debugger = debugged({"FAVORITE_ATHLETE": "Old Code"})
+
+    paused = Pending(server.url)
+    old = debugger.stopped()
+    save_and_wait_for_swap(server, source, "New Code")
+
+    # The swap did not wait for the paused worker: a new request reaches the new code.
+    fresh = Pending(server.url)
+    new = debugger.stopped()
+    assert new.pid != old.pid
+    new.resume()
+    assert fresh.result().json() == {"athlete": "New Code"}
+
+    wait_until(
+        lambda: f"worker {old.pid} is still answering a request" in server.output(),
+        LATE_NOTICE_TIMEOUT, what="the paused worker being reported",
+    )
+    old.resume()
+    reply = paused.result()
+    assert (reply.status, reply.json()) == (200, {"athlete": "Old Code"})
+    wait_until(
+        lambda: f"worker {old.pid} finished its last request and stopped" in server.output(),
+        SWAP_TIMEOUT, what="the paused worker stopping once it finished",
+    )
+
+
+def test_a_worker_paused_past_its_time_is_ended_with_a_word(debugged, source):
+    server, debugger = debugged({"DEBUG_RETIRE_SECONDS": "2"})
+
+    paused = Pending(server.url)
+    old = debugger.stopped()
+    save_and_wait_for_swap(server, source, "New Code")
+    wait_until(
+        lambda: f"worker {old.pid} did not stop within 2 s; killing it" in server.output(),
+        SWAP_TIMEOUT, what="the paused worker being ended",
+    )
+    paused.result()
+    assert paused.reply is None and paused.error is not None, "a killed worker cannot have answered"
+    fresh = Pending(server.url)
+    debugger.stopped().resume()
+    assert fresh.result().json() == {"athlete": "New Code"}

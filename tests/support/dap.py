@@ -1,0 +1,229 @@
+"""A Debug Adapter Protocol client for debugpy, doing what VS Code does on "Attach".
+
+It attaches to the adapter on 127.0.0.1, and to every worker process the dev server
+starts: debugpy announces each one with a `debugpyAttach` event, and the client opens
+one more connection per worker, with the same breakpoints.
+"""
+
+import json
+import queue
+import socket
+import threading
+import time
+
+TIMEOUT = 30
+
+
+class DapError(AssertionError):
+    """The adapter refused a request, or did not answer in time."""
+
+
+class Connection:
+    """One DAP connection: requests wait for their response; events are queued."""
+
+    def __init__(self, port, events):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+        self.sock.settimeout(None)
+        self.events = events
+        self.seq = 0
+        self.responses = {}
+        self.answered = threading.Condition()
+        self.closed = False
+        self.pid = None  # of the process debugged, once the adapter says
+        self.lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def send(self, command, arguments=None):
+        """Send a request; return its sequence number, to wait for with response()."""
+        with self.lock:
+            self.seq += 1
+            message = {"seq": self.seq, "type": "request", "command": command}
+            if arguments is not None:
+                message["arguments"] = arguments
+            body = json.dumps(message).encode()
+            self.sock.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            return self.seq
+
+    def response(self, seq, timeout=TIMEOUT):
+        """The body of the response to request seq; DapError if it failed or never came."""
+        with self.answered:
+            if not self.answered.wait_for(lambda: seq in self.responses or self.closed, timeout):
+                raise DapError(f"no response to request {seq} within {timeout} s")
+            if seq not in self.responses:
+                raise DapError(f"the adapter closed the connection before answering request {seq}")
+            message = self.responses.pop(seq)
+        if not message.get("success"):
+            raise DapError(f"{message.get('command')} failed: {message.get('message')}")
+        return message.get("body") or {}
+
+    def request(self, command, arguments=None, timeout=TIMEOUT):
+        """Send a request and return its response's body."""
+        return self.response(self.send(command, arguments), timeout)
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+    def _read(self):
+        stream = self.sock.makefile("rb")
+        try:
+            while True:
+                length = None
+                while (line := stream.readline()) not in (b"\r\n", b""):
+                    name, _, value = line.decode().partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value)
+                if length is None:
+                    return
+                message = json.loads(stream.read(length))
+                if message["type"] == "response":
+                    with self.answered:
+                        self.responses[message["request_seq"]] = message
+                        self.answered.notify_all()
+                elif message["type"] == "event":
+                    if message["event"] == "process":
+                        self.pid = message["body"]["systemProcessId"]
+                    self.events.put((self, message["event"], message.get("body") or {}))
+        except OSError:
+            return
+        finally:
+            with self.answered:
+                self.closed = True
+                self.answered.notify_all()
+
+
+class Stop:
+    """Where a thread stopped: its connection, thread, and top frame."""
+
+    def __init__(self, connection, thread_id):
+        self.connection = connection
+        self.pid = connection.pid
+        self.thread_id = thread_id
+        frames = connection.request("stackTrace", {"threadId": thread_id, "levels": 1})["stackFrames"]
+        self.frame = frames[0]
+        self.path = self.frame["source"]["path"]
+        self.line = self.frame["line"]
+
+    def evaluate(self, expression):
+        """The repr of expression, evaluated in the stopped frame."""
+        body = self.connection.request(
+            "evaluate", {"expression": expression, "frameId": self.frame["id"], "context": "watch"}
+        )
+        return body["result"]
+
+    def locals(self):
+        """The names and reprs of the top frame's local variables."""
+        scopes = self.connection.request("scopes", {"frameId": self.frame["id"]})["scopes"]
+        local = next(scope for scope in scopes if scope["name"].lower() == "locals")
+        variables = self.connection.request("variables", {"variablesReference": local["variablesReference"]})
+        return {variable["name"]: variable["value"] for variable in variables["variables"]}
+
+    def resume(self):
+        self.connection.request("continue", {"threadId": self.thread_id})
+
+
+class Debugger:
+    """Attached to a debugpy adapter and to each process it reports, like an IDE."""
+
+    def __init__(self, port, breakpoints, path_mappings=()):
+        self.port = port
+        self.breakpoints = breakpoints  # {path: [line, ...]}
+        self.path_mappings = [{"localRoot": str(local), "remoteRoot": str(remote)} for local, remote in path_mappings]
+        self.events = queue.Queue()
+        self.connections = []
+        self.stops = queue.Queue()
+        self.children = []  # a connection per subprocess, once its breakpoints are set
+        self.changed = threading.Condition()
+        self.root = self._attach(
+            {
+                "connect": {"host": "127.0.0.1", "port": port},
+                "justMyCode": True,
+                "subProcess": True,
+                "pathMappings": self.path_mappings,
+            }
+        )
+        self._following = threading.Thread(target=self._follow, daemon=True)
+        self._following.start()
+
+    def _attach(self, arguments):
+        connection = Connection(self.port, self.events)
+        self.connections.append(connection)
+        connection.request(
+            "initialize",
+            {"clientID": "tests", "adapterID": "debugpy", "pathFormat": "path",
+             "linesStartAt1": True, "columnsStartAt1": True},
+        )
+        attach = connection.send("attach", arguments)
+        self._wait_event(connection, "initialized")
+        for path, lines in self.breakpoints.items():
+            connection.request(
+                "setBreakpoints",
+                {"source": {"path": str(path)}, "breakpoints": [{"line": line} for line in lines]},
+            )
+        connection.request("configurationDone")
+        connection.response(attach)
+        return connection
+
+    def _wait_event(self, connection, name):
+        """Wait for event name on connection; any other event goes on to the follower."""
+        deadline = time.monotonic() + TIMEOUT
+        held = []
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DapError(f"no {name!r} event within {TIMEOUT} s")
+                try:
+                    event = self.events.get(timeout=left)
+                except queue.Empty:
+                    continue
+                if event[0] is connection and event[1] == name:
+                    return event[2]
+                held.append(event)
+        finally:
+            for event in held:
+                self.events.put(event)
+
+    def _follow(self):
+        """Attach to each new process, pass on stops, and note exits."""
+        while True:
+            connection, name, body = self.events.get()
+            if name == "debugpyAttach":
+                try:
+                    child = self._attach(body)
+                except (DapError, OSError):
+                    continue  # a spare that ended before it was attached to: nothing to debug
+                with self.changed:
+                    self.children.append(child)
+                    self.changed.notify_all()
+            elif name == "stopped":
+                self.stops.put((connection, body["threadId"]))
+            elif name == "_close":
+                return
+
+    def following(self, count, timeout=TIMEOUT):
+        """Wait until the breakpoints are set in count subprocesses."""
+        with self.changed:
+            if not self.changed.wait_for(lambda: len(self.children) >= count, timeout):
+                raise DapError(f"attached to {len(self.children)} subprocesses in {timeout} s, not {count}")
+
+    def stopped(self, timeout=TIMEOUT):
+        """Wait for the next thread to stop, in any process; return where."""
+        try:
+            connection, thread_id = self.stops.get(timeout=timeout)
+        except queue.Empty:
+            raise DapError(f"no process stopped within {timeout} s") from None
+        return Stop(connection, thread_id)
+
+    def close(self):
+        """Disconnect, leaving every process running."""
+        for connection in reversed(self.connections):
+            try:
+                connection.request("disconnect", {"terminateDebuggee": False}, timeout=5)
+            except (DapError, OSError):
+                pass
+            connection.close()
+        self.events.put((None, "_close", {}))
