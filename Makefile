@@ -34,6 +34,8 @@ CLUSTER ?=
 export INGRESS_URL MINIKUBE_PROFILE CLUSTER
 # More flags for `tilt up`: TILT_ARGS="--stream --port 10360" runs it headless.
 TILT_ARGS ?=
+# Where `make tilt-debug` forwards the debugger (`make debug`: Skaffold takes 5678 or the next free port).
+DEBUG_PORT ?= 5678
 
 PYTEST := $(VENV)/bin/python -m pytest
 # uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
@@ -87,6 +89,11 @@ dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`
 	$(TOOLS) ensure skaffold
 	skaffold dev --watch-poll-interval=$(WATCH_POLL_MS)
 
+.PHONY: debug
+debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
+	$(TOOLS) ensure skaffold
+	skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true --watch-poll-interval=$(WATCH_POLL_MS)
+
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
 	$(TOOLS) ensure skaffold
@@ -96,6 +103,11 @@ run: cluster ## Deploy the prod image once: `skaffold run`.
 tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
 	$(TOOLS) ensure tilt
 	tilt up $(TILT_ARGS)
+
+.PHONY: tilt-debug
+tilt-debug: cluster ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
+	$(TOOLS) ensure tilt
+	tilt up $(TILT_ARGS) -- --debug --debug-port $(DEBUG_PORT)
 
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.

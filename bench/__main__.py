@@ -1,6 +1,6 @@
 """Run the benchmarks, print each figure and write the results as JSON.
 
-Usage: python -m bench [FIGURE ...]   figures: reload gate throughput weight builders cluster (default: all;
+Usage: python -m bench [FIGURE ...]   figures: reload gate throughput weight builders cluster debug (default: all;
 cluster measures the loop on the current kube context's cluster, and says so when none answers)
 """
 
@@ -11,12 +11,12 @@ import subprocess
 import sys
 import time
 
-from bench import builders, cluster, gate, image_weight, reload, throughput
+from bench import builders, cluster, debug, gate, image_weight, reload, throughput
 from tests.support.docker import build, docker, engine_problem
 from tests.support.edits import REPO
 
 FIGURES = {"reload": reload.run, "gate": gate.run, "throughput": throughput.run, "weight": image_weight.run,
-           "builders": builders.run, "cluster": cluster.run}
+           "builders": builders.run, "cluster": cluster.run, "debug": debug.run}
 NEEDS_DOCKER = {"reload", "throughput", "weight", "builders"}
 RESULTS = REPO / "bench-results"
 

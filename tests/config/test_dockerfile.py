@@ -31,7 +31,7 @@ def test_every_global_argument_is_used(dockerfile):
 
 
 def test_commands_are_exec_form(dockerfile):
-    for target in FINAL_TARGETS:
+    for target in (*FINAL_TARGETS, "debug"):
         assert isinstance(json.loads(dockerfile.stages[target].last("CMD")), list), target
 
 
@@ -51,6 +51,22 @@ def test_prod_carries_no_dev_tooling(dockerfile):
     copies = " ".join(arg for kind, arg in dockerfile.stages["prod"].instructions if kind == "COPY")
     assert "devserver.py" not in copies
     assert "--from=dev-venv" not in copies
+
+
+def test_debug_is_the_dev_image_under_debugpy_on_the_pods_loopback_only(dockerfile):
+    debug = dockerfile.stages["debug"]
+    assert debug.base == "dev"
+    assert [kind for kind, _ in debug.instructions if kind in ("COPY", "RUN", "USER")] == []
+    command = json.loads(debug.last("CMD"))
+    # The shape `skaffold debug` keeps as it is (transform_python.go: `-m debugpy --listen`).
+    assert command == ["python3", "-m", "debugpy", "--listen", "127.0.0.1:5678", "-m", "devserver"]
+    assert json.loads(dockerfile.stages["dev"].last("CMD")) == ["python3", "-m", "devserver"]
+
+
+def test_debugpy_is_in_the_dev_requirements_only():
+    assert "\ndebugpy==" in (REPO / "requirements-dev.txt").read_text()
+    for name in ("requirements.txt", "requirements-prod.txt"):
+        assert "debugpy" not in (REPO / name).read_text(), name
 
 
 def test_hadolint_finds_nothing():

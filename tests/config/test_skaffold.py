@@ -9,7 +9,7 @@ from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile
 from tests.support.real_tools import run_tool, skaffold_config, skaffold_rendered
 
 
-@pytest.mark.parametrize("profiles", [(), ("dev",), ("remote",), ("dev", "local-base-image")])
+@pytest.mark.parametrize("profiles", [(), ("dev",), ("dev", "debug"), ("remote",), ("dev", "local-base-image")])
 def test_skaffold_reads_it_in_every_profile(profiles):
     assert skaffold_config(*profiles)["apiVersion"] == "skaffold/v4beta14"
 
@@ -44,10 +44,23 @@ def test_builds_locally_without_pushing_or_buildx(skaffold):
 
 
 def test_skaffold_dev_turns_on_the_dev_target_and_sync(skaffold_yaml, skaffold_dev):
-    assert skaffold_profile(skaffold_yaml, "dev")["activation"] == [{"command": "dev"}]
+    assert skaffold_profile(skaffold_yaml, "dev")["activation"] == [{"command": "dev"}, {"command": "debug"}]
     (artifact,) = skaffold_dev["build"]["artifacts"]
     assert artifact["docker"]["target"] == "dev"
     assert artifact["sync"]["manual"] == [{"src": "app/**/*.py", "dest": "/app"}]
+
+
+def test_skaffold_debug_is_the_dev_loop_on_the_debug_image_without_the_budget(skaffold_yaml, skaffold_dev):
+    """`skaffold debug` turns on both profiles: the dev loop (sync, the resync companion)
+    on the image whose command runs debugpy; one replica cannot keep two available."""
+    assert skaffold_profile(skaffold_yaml, "debug")["activation"] == [{"command": "debug"}]
+    debug = skaffold_config("dev", "debug")
+    (artifact,) = debug["build"]["artifacts"]
+    assert artifact["docker"]["target"] == "debug"
+    assert artifact["sync"] == skaffold_dev["build"]["artifacts"][0]["sync"]
+    assert debug["deploy"]["kubectl"]["hooks"] == skaffold_dev["deploy"]["kubectl"]["hooks"]
+    kept = [os.path.relpath(path, REPO) for path in debug["manifests"]["rawYaml"]]
+    assert kept == [path for path in MANIFEST_PATHS if path != "k8s/pdb.yaml"]
 
 
 def test_a_local_base_image_is_passed_to_the_build_when_set(skaffold):

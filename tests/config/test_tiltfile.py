@@ -60,3 +60,39 @@ def test_every_resource_has_a_label(tilt):
 
 def test_only_local_clusters_are_allowed():
     assert "allow_k8s_contexts" not in (REPO / "Tiltfile").read_text()
+
+
+def debug_result(*args):
+    code, result, err = tiltfile_result(args=["--debug", *args])
+    assert code == 0, err
+    return TiltResult(result)
+
+
+def test_debug_flag_builds_the_debug_image_with_the_same_live_update(tilt):
+    debug = debug_result()
+    assert debug.image("flask-app")["BuildDetails"]["target"] == "debug"
+    assert debug.image("flask-app")["LiveUpdateSpec"] == tilt.image("flask-app")["LiveUpdateSpec"]
+
+
+def test_debug_flag_forwards_the_debugger_beside_the_app(tilt):
+    forwards = debug_result().deploy("flask-app")["portForwardTemplateSpec"]["forwards"]
+    assert forwards == [*tilt.deploy("flask-app")["portForwardTemplateSpec"]["forwards"],
+                        {"localPort": 5678, "containerPort": 5678, "host": "localhost",
+                         "name": "debugger (attach here)"}]
+    moved = debug_result("--debug-port", "5999").deploy("flask-app")["portForwardTemplateSpec"]["forwards"]
+    assert moved[1]["localPort"] == 5999 and moved[1]["containerPort"] == 5678
+
+
+def test_debug_flag_deploys_what_skaffold_debug_does(manifests):
+    """One replica, probes that wait out a breakpoint (Skaffold's 600 s), no budget."""
+    objects = debug_result().objects("flask-app")
+    assert set(objects) == {"Deployment", "Service", "Ingress"}
+    deployment = objects["Deployment"]
+    assert deployment["spec"]["replicas"] == 1
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["timeoutSeconds"] == container["livenessProbe"]["timeoutSeconds"] == 600
+    # Everything else as written.
+    expected = manifests["Deployment"]["spec"]["template"]["spec"]
+    for probe in ("readinessProbe", "livenessProbe"):
+        container[probe]["timeoutSeconds"] = expected["containers"][0][probe]["timeoutSeconds"]
+    assert deployment["spec"]["template"]["spec"] == expected

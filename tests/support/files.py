@@ -1,6 +1,7 @@
 """Read the project's configuration files into plain data for the config tests."""
 
 import importlib.util
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -126,3 +127,12 @@ def skaffold_profile(config, name):
     """The profile called name in a skaffold.yaml."""
     (found,) = [p for p in config["profiles"] if p["name"] == name]
     return found
+
+
+def launch_configuration(workspace, name):
+    """The VS Code configuration called name in .vscode/launch.json (JSON with // comments),
+    with ${workspaceFolder} as workspace."""
+    text = (workspace / ".vscode" / "launch.json").read_text()
+    plain = "\n".join(line for line in text.splitlines() if not line.strip().startswith("//"))
+    (found,) = [c for c in json.loads(plain)["configurations"] if c["name"] == name]
+    return json.loads(json.dumps(found).replace("${workspaceFolder}", str(workspace)))

@@ -59,9 +59,10 @@ def skaffold_rendered():
         return {doc["kind"]: doc for doc in yaml.safe_load_all(output.read_text()) if doc}
 
 
-def tiltfile_result(path=REPO / "Tiltfile", env=None):
-    """What Tilt makes of a Tiltfile: (exit code, the result as JSON or None, stderr)."""
-    code, out, err = run_tool("tilt", "alpha", "tiltfile-result", "--file", str(path), env=env,
+def tiltfile_result(path=REPO / "Tiltfile", env=None, args=()):
+    """What Tilt makes of a Tiltfile given args (`tilt up -- ARGS`): (exit code, the
+    result as JSON or None, stderr)."""
+    code, out, err = run_tool("tilt", "alpha", "tiltfile-result", "--file", str(path), "--", *args, env=env,
                               cwd=path.parent, check=False)
     return code, (json.loads(out) if code == 0 else None), err
 
