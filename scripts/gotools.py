@@ -10,8 +10,10 @@ Each tool is built from a wrapper module of ours in hack/tools/TOOL: the upstrea
 carry `replace` directives (and Kubernetes and etcd replace their own sub-modules with
 folders that the published module zip does not hold), so `go install pkg@version` refuses
 them. `mod` copies those directives from the upstream go.mod, pointing each local-folder
-replace at the published module instead. GOTOOLS_DIR defaults to ./bin/e2e (git-ignored);
-CI keeps it outside the clone so that a warm machine skips every build.
+replace at the published module instead. Tilt's web UI, a JavaScript build that the Go
+build embeds, is built first from the module's own web/ folder and lockfile, with node and
+the yarn release vendored there. GOTOOLS_DIR defaults to ./bin/e2e (git-ignored); CI keeps
+it outside the clone so that a warm machine skips every build.
 """
 
 import json
@@ -52,6 +54,8 @@ class GoTool:
     # Dependencies that the checksum database does not list (a pseudo-version of a fork,
     # say): their checksums are taken from upstream's go.sum instead.
     unlisted: tuple = ()
+    # The module's folder of a JavaScript UI that the binaries embed (Tilt's web/).
+    web_ui: str = ""
 
     def version(self, pins):
         """The pinned version, without a leading v."""
@@ -90,24 +94,32 @@ TOOLS = {tool.name: tool for tool in (
            ldflags=("github.com/GoogleContainerTools/skaffold/v2/pkg/skaffold/version.version=v{v}",)),
     # Tilt parses Tiltfiles with tree-sitter, a C library.
     GoTool("tilt", "github.com/tilt-dev/tilt", "TILT_VERSION", {"tilt": "cmd/tilt"},
-           ldflags=("main.version={v}",), cgo=True, unlisted=("github.com/tilt-dev/starlark-lsp",)),
+           ldflags=("main.version={v}",), cgo=True, unlisted=("github.com/tilt-dev/starlark-lsp",),
+           web_ui="web"),
 )}
 
-# Tilt embeds its web UI from pkg/assets/build, which a JavaScript build fills and the
-# module zip lacks; without an index.html it only runs in web mode "local", which needs
-# yarn. This page of ours goes there: the API, `tilt get` and the logs all work.
-TILT_INDEX = WRAPPERS / "tilt" / "index.html"
+# Tilt's web UI: `//go:embed build` in pkg/assets takes whatever Tilt's Makefile (build-js:
+# `yarn install --immutable`, `yarn build`, then `cp -r web/build/* pkg/assets/build`) put
+# there; the module zip holds web/ with its yarn.lock but no build.
+NODE_MAJOR = 20  # package.json's engines
+# The built UI is kept per Tilt version, so a new Go toolchain relinks tilt without it.
+WEB_UI_DIR = GOTOOLS_DIR / ".web-ui"
 
 
-def go(*args, cwd, env=None, capture=False):
-    """Run the go command in a wrapper module; stop with its output on failure."""
-    result = subprocess.run(["go", *args], cwd=cwd, env={**os.environ, **(env or {})},
+def run(command, *args, cwd, env=None, capture=False):
+    """Run a build command; stop with its output on failure."""
+    result = subprocess.run([command, *args], cwd=cwd, env={**os.environ, **(env or {})},
                             text=True, capture_output=capture)
     if result.returncode != 0:
         if capture:
             sys.stderr.write(result.stdout + result.stderr)
-        sys.exit(f"gotools: go {' '.join(args)} failed in {cwd} (exit {result.returncode})")
+        sys.exit(f"gotools: {command} {' '.join(args)} failed in {cwd} (exit {result.returncode})")
     return result.stdout
+
+
+def go(*args, cwd, env=None, capture=False):
+    """Run the go command in a wrapper module."""
+    return run("go", *args, cwd=cwd, env=env, capture=capture)
 
 
 def upstream(tool, version):
@@ -163,24 +175,68 @@ def wrapped_version(tool):
     return found.group(1) if found else None
 
 
-def with_tilt_index(folder, scratch):
-    """A go.mod for the tilt build that takes Tilt from a copy holding our index.html.
+def writable_copy(source, destination):
+    """Copy a folder of the read-only module cache, writable (copies keep the read-only modes)."""
+    shutil.copytree(source, destination, dirs_exist_ok=True)
+    for path in (destination, *destination.rglob("*")):
+        path.chmod(path.stat().st_mode | 0o200)
 
-    The module cache is read-only (and `go build -overlay` may not replace files in it),
-    so Tilt's source is copied into scratch and the wrapper's go.mod, copied too, points
-    at that copy.
+
+def yarn_env():
+    """Yarn's settings: the lockfile's checksums enforced, the registry npm is set up for."""
+    # The module's .yarnrc.yml says `checksumBehavior: update`, which would accept a changed
+    # package and rewrite the lockfile; `throw` fails on it instead. CI=false as in Tilt's
+    # release script: under CI=true react-scripts fails the build on a lint warning.
+    env = {"YARN_CHECKSUM_BEHAVIOR": "throw", "YARN_ENABLE_TELEMETRY": "0", "CI": "false"}
+    if "YARN_NPM_REGISTRY_SERVER" not in os.environ and shutil.which("npm"):
+        env["YARN_NPM_REGISTRY_SERVER"] = run("npm", "config", "get", "registry", cwd=REPO, capture=True).strip()
+    return env
+
+
+def web_ui(tool, version, module_dir):
+    """The folder of the module's built web UI: built once per version into WEB_UI_DIR."""
+    built = WEB_UI_DIR / f"{tool.name}-v{version}"
+    if (built / "index.html").is_file():
+        print(f"gotools: {tool.name} v{version} web UI already built")
+        return built
+    node = shutil.which("node")
+    major = node and int(run(node, "-p", "process.versions.node", cwd=REPO, capture=True).split(".")[0])
+    if not node or major < NODE_MAJOR:
+        sys.exit(f"gotools: {tool.name}'s web UI needs Node.js {NODE_MAJOR} or newer "
+                 "(Debian: apt-get install nodejs): https://nodejs.org/")
+    # yarn writes node_modules and the build beside package.json; an interrupted run's copy
+    # is reused, so its node_modules are not fetched again.
+    work = WEB_UI_DIR / f"{tool.name}-v{version}.work"
+    writable_copy(module_dir / tool.web_ui, work)
+    yarn = str(work / re.search(r"^yarnPath:\s*(\S+)", (work / ".yarnrc.yml").read_text(), re.M).group(1))
+    print(f"gotools: building {tool.name} v{version} web UI", flush=True)
+    started = time.monotonic()
+    run(node, yarn, "install", "--immutable", cwd=work, env=yarn_env())
+    installed = time.monotonic()
+    run(node, yarn, "run", "build", cwd=work, env=yarn_env())
+    (work / "build").rename(built)  # only a complete build is ever found there
+    shutil.rmtree(work)
+    print(f"gotools: built {tool.name} v{version} web UI in {time.monotonic() - started:.0f} s "
+          f"(install {installed - started:.0f} s)", flush=True)
+    return built
+
+
+def with_web_ui(tool, version, folder, scratch):
+    """A go.mod for the build that takes the module from a copy holding its built web UI.
+
+    The module cache is read-only (and `go build -overlay` may not add files to an embedded
+    folder in it), so the module is copied into scratch and the wrapper's go.mod, copied too,
+    points at that copy.
     """
     # `go mod download` fetches it on a fresh machine (`go list -m` would print no folder).
-    module_dir = Path(json.loads(go("mod", "download", "-json", TOOLS["tilt"].module, cwd=folder,
-                                    capture=True))["Dir"])
-    source = scratch / "tilt-source"
-    shutil.copytree(module_dir, source)
-    for path in (source, *source.rglob("*")):
-        path.chmod(path.stat().st_mode | 0o200)
-    shutil.copyfile(TILT_INDEX, source / "pkg" / "assets" / "build" / "index.html")
+    module_dir = Path(json.loads(go("mod", "download", "-json", tool.module, cwd=folder, capture=True))["Dir"])
+    ui = web_ui(tool, version, module_dir)
+    source = scratch / "module-source"
+    writable_copy(module_dir, source)
+    shutil.copytree(ui, source / "pkg" / "assets" / "build", dirs_exist_ok=True)
     shutil.copyfile(folder / "go.sum", scratch / "go.sum")
     modfile = scratch / "go.mod"
-    modfile.write_text((folder / "go.mod").read_text() + f"\nreplace {TOOLS['tilt'].module} => {source}\n")
+    modfile.write_text((folder / "go.mod").read_text() + f"\nreplace {tool.module} => {source}\n")
     return modfile
 
 
@@ -193,7 +249,9 @@ def build(tool, pins):
     """Build one tool's programs into GOTOOLS_DIR unless they are there at the pinned version."""
     version = tool.version(pins)
     folder = WRAPPERS / tool.name
-    wanted = f"{version} {go('env', 'GOVERSION', cwd=folder, capture=True).strip()}\n"
+    # "web-ui" marks a build with it: a tilt from before the UI was added is built again.
+    toolchain = go("env", "GOVERSION", cwd=folder, capture=True).strip()
+    wanted = f"{version} {toolchain}{' web-ui' if tool.web_ui else ''}\n"
     if stamp(tool).is_file() and stamp(tool).read_text() == wanted and all(
             (GOTOOLS_DIR / name).is_file() for name in tool.binaries):
         print(f"gotools: {tool.name} v{version} already built")
@@ -205,8 +263,8 @@ def build(tool, pins):
     ldflags = ["-s", "-w", *(f"-X={tool.fill(setting, version)}" for setting in tool.ldflags)]
     args = ["build", "-trimpath", f"-ldflags={' '.join(ldflags)}"]
     with tempfile.TemporaryDirectory() as scratch:
-        if tool.name == "tilt":
-            args.append(f"-modfile={with_tilt_index(folder, Path(scratch))}")
+        if tool.web_ui:
+            args.append(f"-modfile={with_web_ui(tool, version, folder, Path(scratch))}")
         out = Path(scratch) / "out"
         out.mkdir()
         target = f"{out}/" if len(tool.binaries) > 1 else str(out / next(iter(tool.binaries)))

@@ -11,9 +11,13 @@ import subprocess
 import pytest
 
 from tests.support import kube
-from tests.support.kube import cluster_problem, copy_project, port_forward
+from tests.support.http import wait_until
+from tests.support.kube import (Background, cluster_problem, copy_project, port_forward, resources, tilt,
+                                wait_for_ready_pods)
 from tests.support.layers import cannot_run
+from tests.support.servers import free_port
 
+DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "
              "(CI's cluster) and export the KUBECONFIG it prints")
 
@@ -74,3 +78,27 @@ def ingress_url(cluster):
     with port_forward("service/ingress-nginx-controller", 80, namespace="ingress-nginx") as url:
         yield url
 
+
+
+@pytest.fixture(scope="module")
+def tilt_up(workspace, tool_env, tmp_path_factory):
+    """`make tilt`, headless, in the copy, flask-app up to date and running; its API port.
+    One per test module, taken down after it."""
+    port = free_port()
+    up = Background(["make", "tilt", f"TILT_ARGS=--stream --port {port}"], workspace, tool_env,
+                    tmp_path_factory.mktemp("tilt") / "up.log")
+    try:
+        def healthy():
+            assert up.process.poll() is None, up.output()[-3000:]
+            try:
+                status = resources(port, workspace, tool_env)["flask-app"]["status"]
+            except (AssertionError, KeyError):
+                return False
+            return (status.get("updateStatus"), status.get("runtimeStatus")) == ("ok", "ok")
+
+        wait_until(healthy, DEPLOY_TIMEOUT, interval=1, what="tilt up deploying flask-app")
+        wait_for_ready_pods(3, 120)
+        yield port
+    finally:
+        up.kill()
+        tilt("down", workspace=workspace, env=tool_env)

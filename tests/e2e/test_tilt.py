@@ -2,31 +2,17 @@
 a save is live-updated into every pod without a new pod, the curl-ingress button works, the
 dashboard shows the labels and one link; `make down` removes everything."""
 
-import json
-
 import pytest
 
 from tests.support.edits import errors_refusing_with, views_answering
 from tests.support.http import wait_until
-from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, replace_one_and_restart_another,
-                                run, wait_for_every_pod, wait_for_every_pod_to_serve, wait_for_ready_pods)
+from tests.support.kube import (app_pods, forwards_to_each, leftovers, replace_one_and_restart_another, resources, run,
+                                tilt, wait_for_every_pod, wait_for_every_pod_to_serve, wait_for_ready_pods)
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 SYNC_TIMEOUT = 30
-
-
-def tilt(*args, workspace, env, timeout=120):
-    """Run a tilt command in the copy; its stdout."""
-    return run("tilt", *args, cwd=workspace, env=env, timeout=timeout)
-
-
-def resources(port, workspace, env):
-    """{name: UIResource} as `tilt get uiresources` shows them."""
-    listed = json.loads(tilt("get", "uiresources", "--port", str(port), "--output", "json",
-                             workspace=workspace, env=env))
-    return {item["metadata"]["name"]: item for item in listed["items"]}
 
 
 def test_tilt_ci_deploys_with_every_resource_healthy(workspace, tool_env):
@@ -39,29 +25,6 @@ def test_tilt_ci_deploys_with_every_resource_healthy(workspace, tool_env):
     finally:
         tilt("down", workspace=workspace, env=tool_env)
     wait_until(lambda: leftovers() == [], 120, interval=1, what="everything tilt deployed being gone")
-
-
-@pytest.fixture(scope="module")
-def tilt_up(workspace, tool_env, tmp_path_factory):
-    """`make tilt`, headless, in the copy, flask-app up to date and running; its API port."""
-    port = free_port()
-    up = Background(["make", "tilt", f"TILT_ARGS=--stream --port {port}"], workspace, tool_env,
-                    tmp_path_factory.mktemp("tilt") / "up.log")
-    try:
-        def healthy():
-            assert up.process.poll() is None, up.output()[-3000:]
-            try:
-                status = resources(port, workspace, tool_env)["flask-app"]["status"]
-            except (AssertionError, KeyError):
-                return False
-            return (status.get("updateStatus"), status.get("runtimeStatus")) == ("ok", "ok")
-
-        wait_until(healthy, DEPLOY_TIMEOUT, interval=1, what="tilt up deploying flask-app")
-        wait_for_ready_pods(3, 120)
-        yield port
-    finally:
-        up.kill()
-        tilt("down", workspace=workspace, env=tool_env)
 
 
 def test_the_dashboard_shows_the_labels_and_one_link_per_address(tilt_up, workspace, tool_env):

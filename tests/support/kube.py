@@ -46,11 +46,11 @@ def copy_project(destination):
 
 def tool_env():
     """The environment for make, skaffold and tilt in a copy: `make test-unit` there uses this
-    repo's venv, and CI's Tilt (built without its web UI) serves its placeholder page. Without
-    the variables of a `make test` that runs these tests, a make in the copy is the one a
-    person types, not a sub-make (which would add its own `Entering directory` lines)."""
+    repo's venv. Without the variables of a `make test` that runs these tests, a make in the
+    copy is the one a person types, not a sub-make (which would add its own `Entering
+    directory` lines)."""
     inherited = {name: value for name, value in os.environ.items() if name not in MAKE_VARIABLES}
-    return {**inherited, "VENV": str(REPO / ".venv"), "TILT_WEB_MODE": "prod"}
+    return {**inherited, "VENV": str(REPO / ".venv")}
 
 
 def cluster_problem():
@@ -266,3 +266,15 @@ class Background:
             self.process.wait()
         self._log.close()
 
+
+
+def tilt(*args, workspace, env, timeout=120):
+    """Run a tilt command in the copy; its stdout."""
+    return run("tilt", *args, cwd=workspace, env=env, timeout=timeout)
+
+
+def resources(port, workspace, env):
+    """{name: UIResource} as `tilt get uiresources` shows them."""
+    listed = json.loads(tilt("get", "uiresources", "--port", str(port), "--output", "json",
+                             workspace=workspace, env=env))
+    return {item["metadata"]["name"]: item for item in listed["items"]}
