@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from bench import builders, cluster, debug, gate, image_weight, reload, throughput
+from bench import builders, cluster, debug, gate, image_weight, plot, reload, throughput
 from tests.support.docker import build, docker, engine_problem
 from tests.support.edits import REPO
 
@@ -57,6 +57,9 @@ def main(names):
     path = RESULTS / f"bench-{results['started'].replace(':', '')}.json"
     path.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results: {path.relative_to(REPO)}")
+    picture = plot.plot(results, path.with_suffix(".png"))
+    if picture:
+        print(f"plot: {picture.relative_to(REPO)}")
     return 0
 
 

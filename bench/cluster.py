@@ -150,7 +150,7 @@ def edits(views, urls, label, gap, steps):
             times.append(live)
             parts.append(steps(saved, saved + live))
         time.sleep(gap)
-    return {"seconds": summary(times) if times else None, "missed": missed,
+    return {"seconds": summary(times) if times else None, "missed": missed, "samples": times,
             "steps": {step: summary([part[step] for part in parts]) for step in STEPS} if parts else None}
 
 
@@ -331,7 +331,7 @@ def rebuild_and_rollout(workspace):
         views.write_text(original)
         kube.run("skaffold", "delete", cwd=workspace, env=tool_env())
         wait_gone()
-    return {"seconds": summary(times)}
+    return {"seconds": summary(times), "samples": times}
 
 
 def gate_cost(workspace):
