@@ -24,7 +24,7 @@ PINS := MINIKUBE_VERSION=$(MINIKUBE_VERSION) KUBERNETES_VERSION=$(KUBERNETES_VER
 export PATH := $(CURDIR)/bin:$(PATH)
 # How often `skaffold dev` looks for saved files. Its default, 1000 ms, is most of
 # the time from a save to every pod serving it; 100 ms halves that and costs no
-# measurable CPU (README, Performance: figure 7).
+# measurable CPU (docs/performance.md: figure 7).
 WATCH_POLL_MS ?= 100
 # Where `make curl` reaches the Ingress; empty: found from the cluster (see scripts/curl-ingress.sh).
 INGRESS_URL ?=

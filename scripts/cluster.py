@@ -10,7 +10,7 @@ Usage:
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
 cluster and build into it without a registry, and its API server answers. Otherwise the
 loop starts minikube (scripts/cluster.sh), as it always did; CLUSTER=minikube forces that.
-A remote context is never used: that takes the `remote` profile (README, A real cluster).
+A remote context is never used: that takes the `remote` profile (docs/clusters.md, A real cluster).
 """
 
 import json
@@ -120,7 +120,7 @@ def choose(environment=os.environ):
     if not local_to_skaffold and not local_to_tilt:
         return Choice("stop", f"the current context {context.name} ({context.server or 'no server'}) is not a "
                               "local cluster, and the loop never deploys to a remote one: for that, use the "
-                              "remote profile (README, A real cluster); to start minikube instead, run "
+                              "remote profile (docs/clusters.md, A real cluster); to start minikube instead, run "
                               "CLUSTER=minikube make dev", context.name)
     if not answers():
         return Choice("minikube", f"the current context {context.name} is a local cluster that does not "
@@ -134,7 +134,7 @@ def choose(environment=os.environ):
                                  "(build.local.push: false)", context.name)
     return Choice("stop", f"the current context {context.name} is a local cluster whose nodes do not run on "
                           "Docker, so an image built here does not reach them without a registry: use the "
-                          "remote profile with a registry it pulls from (README, A real cluster), or run "
+                          "remote profile with a registry it pulls from (docs/clusters.md, A real cluster), or run "
                           "CLUSTER=minikube make dev", context.name)
 
 
