@@ -130,7 +130,7 @@ e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make te
 .PHONY: e2e-tools
 e2e-tools: ## Build etcd, Kubernetes, cri-dockerd, Traefik, skaffold and tilt at their pins (slow once).
 	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
-	$(PYTHON) scripts/gotools.py build
+	$(PYTHON) hack/gotools.py build
 
 .PHONY: e2e-cluster
 e2e-cluster: e2e-tools ## Start the one-node cluster of host processes (Linux, root); prints the KUBECONFIG to use.
@@ -143,7 +143,7 @@ e2e-cluster-down: ## Stop that cluster and remove everything it made.
 .PHONY: tools-mod
 tools-mod: ## Regenerate hack/tools/*/go.mod after a version changes in versions.env.
 	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
-	$(PYTHON) scripts/gotools.py mod
+	$(PYTHON) hack/gotools.py mod
 
 ##@ Test
 

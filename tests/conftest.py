@@ -35,7 +35,7 @@ def docker_engine():
     """A Docker engine that answers; in CI its absence fails the run, elsewhere it skips loudly."""
     problem = engine_problem()
     if problem is not None:
-        cannot_run("CONTAINER LAYER", problem, "Start Docker (scripts/start-docker.sh does it on Debian).")
+        cannot_run("CONTAINER LAYER", problem, "Start Docker (hack/start-docker.sh does it on Debian).")
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def base(docker_engine):
     problem = base_image_problem(base_image())
     if problem is not None:
         cannot_run("CONTAINER LAYER", problem, "Set BASE_IMAGE to a local image with python3 and its venv module "
-                   "(scripts/build-base-image.sh builds one)")
+                   "(hack/build-base-image.sh builds one)")
     return base_image()
 
 

@@ -8,7 +8,7 @@
 #
 # Everything it makes is under E2E_CLUSTER_DIR (logs in its logs/ folder); down.sh
 # stops every process by the PID recorded there and removes the rest. Binaries come
-# from GOTOOLS_DIR (scripts/gotools.py build). Run as root on Linux, with cgroup v1
+# from GOTOOLS_DIR (hack/gotools.py build). Run as root on Linux, with cgroup v1
 # or v2, no systemd needed.
 set -euo pipefail
 
@@ -39,12 +39,12 @@ done
 for binary in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl cri-dockerd traefik; do
   [ -x "$bin/$binary" ] || fail "$bin/$binary is missing: build it with 'make e2e-tools'"
 done
-docker info >/dev/null 2>&1 || fail "no Docker engine answers (scripts/start-docker.sh starts one)"
+docker info >/dev/null 2>&1 || fail "no Docker engine answers (hack/start-docker.sh starts one)"
 # Without CAP_SYS_RESOURCE no pod starts unless the engine clamps oom_score_adj.
 if (( (0x$(awk '/^CapEff:/ {print $2}' /proc/self/status) & (1 << 24)) == 0 )) &&
    [ "$(docker info --format '{{.DefaultRuntime}}')" != oom-clamped ]; then
   fail "this sandbox lacks CAP_SYS_RESOURCE and dockerd does not run containers through
-  hack/cluster/runc-oom-clamp: stop dockerd and start it with scripts/start-docker.sh"
+  hack/cluster/runc-oom-clamp: stop dockerd and start it with hack/start-docker.sh"
 fi
 if [ -f "$state/pids" ] && [ -s "$state/pids" ]; then
   fail "a cluster already runs from $state (stop it with 'make e2e-cluster-down')"

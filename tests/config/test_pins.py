@@ -10,6 +10,7 @@ import pytest
 from tests.support.edits import REPO
 
 sys.path.insert(0, str(REPO / "scripts"))
+sys.path.insert(0, str(REPO / "hack"))
 import gotools  # noqa: E402
 import versions  # noqa: E402
 

@@ -28,7 +28,7 @@ runtime_args=()
 cap_sys_resource=$(( 1 << 24 ))
 if (( (0x$(awk '/^CapEff:/ {print $2}' /proc/self/status) & cap_sys_resource) == 0 )); then
   clamp=/usr/local/lib/favorite-athlete/runc-oom-clamp
-  install -D -m 0755 "$(dirname "$0")/../hack/cluster/runc-oom-clamp" "$clamp"
+  install -D -m 0755 "$(dirname "$0")/cluster/runc-oom-clamp" "$clamp"
   runtime_args=(--add-runtime "oom-clamped=$clamp" --default-runtime oom-clamped)
   echo "start-docker: no CAP_SYS_RESOURCE here; containers run through $clamp"
 fi

@@ -27,10 +27,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+REPO = Path(__file__).resolve().parent.parent
+# versions.py reads the pins for the user's commands too: it stays in scripts/.
+sys.path.insert(0, str(REPO / "scripts"))
 import versions  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 WRAPPERS = REPO / "hack" / "tools"
 GOTOOLS_DIR = Path(os.environ.get("GOTOOLS_DIR", REPO / "bin" / "e2e"))
 
