@@ -12,6 +12,11 @@ tree no longer has; files already current are left alone, so the dev server relo
 for a real difference. It says one line for each container it changed, and it ends when
 Skaffold ends.
 
+It also closes a gap at start-up. Skaffold takes its baseline of file times only after the
+deploy, its hooks and the port-forward (runner/dev.go): a save made before that looks
+unchanged to it until the file is saved again. So once Skaffold watches the tree, the
+companion brings every container it has seen up to date once more.
+
 Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
   resync.py start        start the companion of this `skaffold dev`, unless it runs already
   resync.py watch PID    the companion itself, until process PID (Skaffold) ends
@@ -39,6 +44,9 @@ DESTINATION = "/app"
 # copied by Skaffold: copy again until the tree held still, at most this often.
 PASSES = 5
 STATE_DIR = Path(tempfile.gettempdir()) / "favorite-athlete-resync"
+# Where Skaffold's watch cannot be seen (no /proc: macOS; or the polling trigger), the
+# catch-up comes this long after the deploy instead.
+CATCH_UP_SECONDS = 10
 # Runs in the container: writes the files of the tar on stdin that differ, removes the
 # Python files under the source folder that the tar lacks, prints how many of each.
 APPLY = """
@@ -184,6 +192,17 @@ class Companion:
         if written or removed:
             say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
 
+    def catch_up(self, skaffold_pid):
+        """Once Skaffold watches the tree, sync every container seen so far again: a save
+        made before Skaffold's baseline reaches them too."""
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        while not watches(skaffold_pid, self.work_dir / SOURCE) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with self.lock:
+            known = list(self.seen)
+        for namespace, pod, container in known:
+            self.heal(namespace, pod, container, "saved before Skaffold watched for saves")
+
     def watch(self, namespace, alive):
         """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""
         while alive():
@@ -202,6 +221,27 @@ class Companion:
         """End the watches."""
         for process in list(self.watches):
             process.terminate()
+
+
+def watches(pid, folder):
+    """Whether process pid holds an inotify watch on folder (Linux; False elsewhere).
+
+    Skaffold's notify trigger adds its watches only after it has taken its baseline
+    (runner/listen.go starts the trigger after runner/dev.go registers the files), so
+    a watch on app/ means that any later save is one Skaffold sees.
+    """
+    try:
+        inode = f" ino:{os.stat(folder).st_ino:x} "
+        infos = list(Path(f"/proc/{pid}/fdinfo").iterdir())
+    except OSError:
+        return False
+    for info in infos:
+        try:
+            if any(line.startswith("inotify ") and inode in line for line in info.read_text().splitlines()):
+                return True
+        except OSError:
+            continue  # closed while we looked
+    return False
 
 
 def wait_for_exit(pid):
@@ -247,6 +287,7 @@ def watch(skaffold_pid):
     for namespace in namespaces:
         threading.Thread(target=companion.watch, args=(namespace, lambda: alive(skaffold_pid)),
                          daemon=True).start()
+    threading.Thread(target=companion.catch_up, args=(skaffold_pid,), daemon=True).start()
     try:
         wait_for_exit(skaffold_pid)
     finally:

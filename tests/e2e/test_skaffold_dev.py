@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.support.edits import broken_views, errors_refusing_with, views_answering
+from tests.support.edits import REPO, broken_views, errors_refusing_with, views_answering
 from tests.support.http import request, wait_until
 from tests.support.processes import processes_in
 from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, pod_logs,
@@ -22,15 +22,22 @@ SYNC_TIMEOUT = 30
 # A change to a file that is not synced, which forces a rebuild.
 REBUILD_TRIGGER = "\nLABEL org.opencontainers.image.description=\"e2e rebuild\"\n"
 FAILING_TEST = "def test_fails_on_purpose():\n    assert False, 'the e2e gate test'\n"
+SAVED_WHILE_STARTING = "Saved While The Loop Started"
 
 
 @pytest.fixture(scope="module")
 def skaffold_dev(workspace, tool_env, tmp_path_factory):
-    """`make dev` running in the copy, its first deploy ready."""
+    """`make dev` running in the copy, its first deploy ready, and app/views.py saved the
+    moment its 3 pods were ready (while Skaffold still checks the deploy, before it takes
+    its baseline of file times); in dev.saved_before_watching, whether the save did come
+    before Skaffold watched."""
     dev = Background(["make", "dev"], workspace, tool_env, tmp_path_factory.mktemp("skaffold") / "dev.log")
     try:
-        dev.wait_for_output(r"Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
+        dev.wait_for_output(r"Starting deploy\.\.\.", DEPLOY_TIMEOUT)
         wait_for_ready_pods(3, 120)
+        (workspace / "app" / "views.py").write_text(views_answering(SAVED_WHILE_STARTING))
+        dev.saved_before_watching = "Watching for changes" not in dev.output()
+        dev.wait_for_output(r"Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
         yield dev
     finally:
         dev.kill()
@@ -42,6 +49,19 @@ def pods(skaffold_dev):
     pods = wait_for_ready_pods(3, 120)
     with forwards_to_each(pods) as urls:
         yield pods, urls
+
+
+def test_a_save_made_while_the_loop_starts_reaches_every_pod(skaffold_dev, pods, workspace):
+    _, urls = pods
+    print(f"the save came {'before' if skaffold_dev.saved_before_watching else 'after'} Skaffold watched for saves")
+    try:
+        wait_for_every_pod(urls, "/", {"athlete": SAVED_WHILE_STARTING}, SYNC_TIMEOUT, "the save made at start-up")
+    finally:
+        since = len(skaffold_dev.output())
+        (workspace / "app" / "views.py").write_text((REPO / "app" / "views.py").read_text())
+    wait_for_every_pod(urls, "/", {"athlete": ATHLETE}, SYNC_TIMEOUT, "the original code back in every pod")
+    # Skaffold drops the pods' log lines while the test that follows a sync runs: let it end.
+    skaffold_dev.wait_for_output(r"Command finished successfully", SYNC_TIMEOUT, since=since)
 
 
 def test_it_runs_skaffold_dev_on_the_current_local_cluster(skaffold_dev, cluster):

@@ -163,3 +163,44 @@ def running(pid):
         return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
     except OSError:
         return False
+
+
+def inotify_watch(folder):
+    """An inotify watch on folder, held by this process, as Skaffold's notify trigger holds them:
+    its file descriptor (close it to end the watch)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_CLOEXEC)
+    assert fd >= 0 and libc.inotify_add_watch(fd, os.fsencode(folder), 0x2) >= 0, os.strerror(ctypes.get_errno())
+    return fd
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="inotify and /proc are Linux's")
+def test_it_knows_when_skaffold_watches_the_tree(resync, tmp_path):
+    watched, other = tmp_path / "app", tmp_path / "tests"
+    watched.mkdir()
+    other.mkdir()
+    assert not resync.watches(os.getpid(), watched)
+    fd = inotify_watch(watched)
+    try:
+        assert resync.watches(os.getpid(), watched)
+        assert not resync.watches(os.getpid(), other)
+    finally:
+        os.close(fd)
+    assert not resync.watches(os.getpid(), watched)
+    assert not resync.watches(2 ** 22 + 1, watched)  # no such process
+
+
+def test_once_skaffold_watches_every_container_seen_is_synced_again(resync, monkeypatch):
+    synced = []
+    companion = resync.Companion("docker-desktop", REPO, "run-1")
+    companion.seen = {("default", "flask-app-1", "flask-app"): "docker://a1",
+                      ("default", "flask-app-2", "flask-app"): "docker://b1"}
+    monkeypatch.setattr(companion, "heal", lambda *args: synced.append(args))
+    looked = []
+    monkeypatch.setattr(resync, "watches", lambda pid, folder: looked.append((pid, folder)) or len(looked) > 2)
+    companion.catch_up(4321)
+    assert looked[-1] == (4321, REPO / "app") and len(looked) == 3
+    assert sorted(synced) == [("default", name, "flask-app", "saved before Skaffold watched for saves")
+                              for name in ("flask-app-1", "flask-app-2")]
