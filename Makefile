@@ -128,7 +128,7 @@ e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make te
 ##@ CI cluster (test equipment: Kubernetes, Skaffold and Tilt built from Go modules)
 
 .PHONY: e2e-tools
-e2e-tools: ## Build etcd, Kubernetes, cri-dockerd, Traefik, skaffold and tilt at their pins (slow once).
+e2e-tools: ## Build etcd, Kubernetes, cri-dockerd, Traefik, skaffold, tilt and a registry at their pins (slow once).
 	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
 	$(PYTHON) hack/gotools.py build
 

@@ -4,7 +4,9 @@
 # (kubelet's way to the local Docker engine, as in minikube), kubelet, kube-proxy, and
 # Traefik serving Ingresses of class nginx on 127.0.0.1 in place of ingress-nginx.
 # The kubeconfig's context is named docker-desktop, which Skaffold and Tilt both take
-# for a local cluster: they build into the local engine and never push.
+# for a local cluster: they build into the local engine and never push. Beside it, a
+# Distribution registry on 127.0.0.1:5001 that the `remote` profile's test pushes to:
+# kubelet pulls through the host's engine, which takes 127.0.0.0/8 for plain HTTP.
 #
 # Everything it makes is under E2E_CLUSTER_DIR (logs in its logs/ folder); down.sh
 # stops every process by the PID recorded there and removes the rest. Binaries come
@@ -36,7 +38,7 @@ for tool in docker openssl socat nsenter conntrack iptables; do
   command -v "$tool" >/dev/null || fail "'$tool' is missing (Debian: apt-get install docker.io openssl socat util-linux conntrack iptables)"
 done
 [ -x /usr/lib/cni/bridge ] || fail "CNI plugins are missing (Debian: apt-get install containernetworking-plugins)"
-for binary in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl cri-dockerd traefik; do
+for binary in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl cri-dockerd traefik registry; do
   [ -x "$bin/$binary" ] || fail "$bin/$binary is missing: build it with 'make e2e-tools'"
 done
 docker info >/dev/null 2>&1 || fail "no Docker engine answers (hack/start-docker.sh starts one)"
@@ -233,5 +235,22 @@ start traefik "$bin/traefik" --log.level=INFO --entryPoints.web.address="127.0.0
   --providers.kubernetesIngressNGINX.certAuthFilePath="$pki/ca.crt"
 wait_for traefik 30 curl -fsS "http://127.0.0.1:$ingress_port/ping"
 
+# --- the image registry: no auth, its blobs under the state folder (down.sh removes
+# them). Port 5000 is the app's port-forward. Without OTEL_TRACES_EXPORTER=none, v3
+# sends traces to localhost:4318 and logs an error every few seconds.
+registry=127.0.0.1:5001
+cat >"$state/registry.yaml" <<EOF
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $state/registry
+http:
+  addr: $registry
+  secret: $(openssl rand -hex 16)
+EOF
+OTEL_TRACES_EXPORTER=none start registry "$bin/registry" serve "$state/registry.yaml"
+wait_for registry 30 curl -fsS "http://$registry/v2/"
+
 echo "cluster: ready in $(( $(date +%s) - started )) s: Kubernetes $(k version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])'), node $node"
 echo "cluster: export KUBECONFIG=$kubeconfig   # context $context; the Ingress answers at $ingress_url"
+echo "cluster: a registry at $registry (no auth): skaffold's --default-repo=$registry/NAME"
