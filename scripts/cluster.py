@@ -4,7 +4,8 @@
 Usage:
   cluster.py doctor  say which cluster the loop would use and why, then check the tools it
                      needs (scripts/tools.py doctor); changes nothing
-  cluster.py up      get that cluster ready: the current context's, or minikube started
+  cluster.py up      get that cluster ready: the current context's, or minikube started,
+                     with an Ingress controller (scripts/ingress.py) where it has none
   cluster.py check   for `make down`: fail where the current context is not one the loop uses
 
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
@@ -173,8 +174,11 @@ def main(argv):
     if not usable:
         return 1
     if choice.action == "minikube":
-        return tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
-    return 0
+        started = tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
+        if started:
+            return started
+    # The cluster it uses, as it is, gets a controller for the Ingress where it has none.
+    return subprocess.run([sys.executable, str(SCRIPTS / "ingress.py"), "up"]).returncode
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Starts minikube if it is not running, enables the nginx ingress addon and waits
-# for its controller. Honours KUBECONFIG and MINIKUBE_PROFILE.
+# Starts minikube if it is not running and points kubectl at it; scripts/ingress.py then
+# gives it an Ingress controller. Honours KUBECONFIG and MINIKUBE_PROFILE.
 set -eu
 
 profile=${MINIKUBE_PROFILE:-minikube}
@@ -24,5 +24,3 @@ else
   minikube -p "$profile" start --kubernetes-version "v${KUBERNETES_VERSION:?the Makefile sets it from versions.env}"
 fi
 kubectl config use-context "$profile"
-minikube -p "$profile" addons enable ingress
-sh "$(dirname "$0")/wait-for-ingress.sh"

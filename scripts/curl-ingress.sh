@@ -1,12 +1,13 @@
 #!/bin/sh
 # GET / through the Ingress and show the answer: `make curl`, and Tilt's curl-ingress button.
 #
-# INGRESS_URL, when set, is the address (CI sets Traefik's). Otherwise, on minikube, minikube
-# says: on Linux its node address answers from the host, http://$(minikube ip)/. With the
-# Docker or Podman driver on macOS and Windows that address is inside Docker Desktop's VM
-# and a curl to it times out; the controller's Service is then reached through a
-# port-forward on 127.0.0.1, which needs no sudo (unlike `minikube tunnel`). On any other
-# local cluster (Docker Desktop, kind, k3d, ...) the same port-forward reaches it.
+# INGRESS_URL, when set, is the address. Otherwise the controller that serves the class nginx
+# is reached: Traefik, which `make cluster` installs, through a port-forward of its Service on
+# 127.0.0.1 (no sudo, unlike `minikube tunnel`), on every OS and minikube driver. Where an
+# ingress-nginx serves it instead (minikube's old ingress addon, or one of your own): on
+# minikube on Linux its node address answers from the host, http://$(minikube ip)/; with the
+# Docker or Podman driver on macOS and Windows that address is inside Docker Desktop's VM,
+# and the same kind of port-forward reaches its Service; so on any other local cluster.
 set -eu
 
 profile=${MINIKUBE_PROFILE:-minikube}
@@ -22,13 +23,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Port-forward the ingress controller's Service of context $1 to a free port on 127.0.0.1;
-# set url to it.
+# Port-forward the Service $3 in namespace $2 of context $1 (an ingress controller's) to a
+# free port on 127.0.0.1; set url to it.
 forward_to_controller() {
   forward_log=$(mktemp)
   # :80 lets kubectl pick a free local port; it prints which.
-  kubectl --context "$1" --namespace ingress-nginx port-forward --address 127.0.0.1 \
-    service/ingress-nginx-controller :80 >"$forward_log" 2>&1 &
+  kubectl --context "$1" --namespace "$2" port-forward --address 127.0.0.1 \
+    "service/$3" :80 >"$forward_log" 2>&1 &
   forward=$!
   port=
   for _ in $(seq 1 100); do
@@ -38,22 +39,25 @@ forward_to_controller() {
     sleep 0.1
   done
   if [ -z "$port" ]; then
-    echo "curl-ingress: the port-forward to the ingress-nginx controller did not start:" >&2
+    echo "curl-ingress: the port-forward to the ingress controller ($2/$3) did not start:" >&2
     cat "$forward_log" >&2
-    if [ "$1" = "$profile" ]; then
-      echo "curl-ingress: is the addon on? minikube -p $profile addons enable ingress" >&2
-    else
-      echo "curl-ingress: $1 runs no ingress-nginx controller; set INGRESS_URL to where its Ingress answers" >&2
-    fi
+    echo "curl-ingress: $1 runs no controller for the Ingress class nginx: make cluster installs one" \
+         "(Traefik), or set INGRESS_URL to where the Ingress answers" >&2
     exit 1
   fi
   url="http://127.0.0.1:$port/"
 }
 
+nginx_controller() {
+  forward_to_controller "$1" ingress-nginx ingress-nginx-controller
+}
+
 if [ -z "$url" ]; then
   context=$(kubectl config current-context 2>/dev/null || true)
-  if [ "$context" != "$profile" ]; then
-    forward_to_controller "$context"
+  if kubectl --context "$context" --namespace traefik get service traefik >/dev/null 2>&1; then
+    forward_to_controller "$context" traefik traefik
+  elif [ "$context" != "$profile" ]; then
+    nginx_controller "$context"
   else
     driver=$(minikube -p "$profile" profile list -o json 2>/dev/null | python3 -c '
 import json, sys
@@ -62,7 +66,7 @@ print(next((p["Config"]["Driver"] for p in profiles if p.get("Name") == sys.argv
 ' "$profile" 2>/dev/null || true)
     case "$(uname -s)/$driver" in
       Linux/*|*/) url="http://$(minikube -p "$profile" ip)/" ;;
-      */docker|*/podman) forward_to_controller "$profile" ;;
+      */docker|*/podman) nginx_controller "$profile" ;;
       *) url="http://$(minikube -p "$profile" ip)/" ;;
     esac
   fi

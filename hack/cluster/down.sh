@@ -38,6 +38,9 @@ fi
 # The node's address, the CNI bridge, and the iptables rules kube-proxy wrote (it
 # removes its own).
 ip addr del "$node_ip/32" dev lo 2>/dev/null || true
+for direction in -i -o; do
+  while iptables -D FORWARD "$direction" e2e0 -j ACCEPT 2>/dev/null; do :; done
+done
 ip link delete e2e0 2>/dev/null || true
 if [ -x "$bin/kube-proxy" ]; then
   "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || echo "cluster: kube-proxy --cleanup failed; its iptables rules may remain"

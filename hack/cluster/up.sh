@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Starts a one-node Kubernetes cluster of host processes, the test equipment of the e2e
 # layer: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, cri-dockerd
-# (kubelet's way to the local Docker engine, as in minikube), kubelet, kube-proxy, and
-# Traefik serving Ingresses of class nginx on 127.0.0.1 in place of ingress-nginx.
+# (kubelet's way to the local Docker engine, as in minikube), kubelet and kube-proxy; no
+# Ingress controller: `make cluster` installs Traefik into it, as on a user's cluster.
 # The kubeconfig's context is named docker-desktop, which Skaffold and Tilt both take
 # for a local cluster: they build into the local engine and never push. Beside it, a
 # Distribution registry on 127.0.0.1:5001 that the `remote` profile's test pushes to:
@@ -93,15 +93,12 @@ issue() {
     -days 2 -out "$pki/$name.crt" -extfile <(printf '%s\n' "$extensions")
 }
 issue apiserver "/CN=kube-apiserver" \
-  "subjectAltName=IP:127.0.0.1,IP:$service_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
+  "subjectAltName=IP:127.0.0.1,IP:$node_ip,IP:$service_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc
 extendedKeyUsage=serverAuth"
 issue admin "/O=system:masters/CN=e2e-admin" "extendedKeyUsage=clientAuth"
 openssl_quiet genrsa -out "$pki/sa.key" 2048
 openssl_quiet rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 # Traefik authenticates with a bearer token; the API server reads it from this file.
-token=$(openssl rand -hex 16)
-echo "$token,e2e-ingress,e2e-ingress,system:masters" >"$pki/tokens.csv"
-echo "$token" >"$pki/ingress.token"
 
 "$bin/kubectl" --kubeconfig "$kubeconfig" config set-cluster "$context" --server "$api_url" \
   --certificate-authority "$pki/ca.crt" --embed-certs >/dev/null
@@ -131,12 +128,12 @@ wait_for etcd 30 curl -fsS http://127.0.0.1:2381/health
 
 start kube-apiserver "$bin/kube-apiserver" \
   --etcd-servers http://127.0.0.1:2379 \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+  --bind-address 0.0.0.0 --advertise-address "$node_ip" --secure-port "$api_port" \
   --client-ca-file "$pki/ca.crt" --tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
   --kubelet-client-certificate "$pki/admin.crt" --kubelet-client-key "$pki/admin.key" \
   --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
   --service-account-issuer https://kubernetes.default.svc --service-cluster-ip-range "$service_cidr" \
-  --token-auth-file "$pki/tokens.csv" --authorization-mode Node,RBAC --allow-privileged \
+  --authorization-mode Node,RBAC --allow-privileged \
   --kubelet-preferred-address-types InternalIP \
   --profiling=false
 wait_for kube-apiserver 90 k get --raw /readyz
@@ -168,6 +165,12 @@ start cri-dockerd "$bin/cri-dockerd" --container-runtime-endpoint "unix://$state
 wait_for cri-dockerd 30 test -S "$state/cri-dockerd.sock"
 
 ip addr show dev lo | grep -q " $node_ip/32 " || ip addr add "$node_ip/32" dev lo
+# Docker sets the FORWARD policy to DROP, and with br_netfilter on, even traffic between two
+# pods on the bridge passes that chain: let the pods' bridge through, as Docker does for its
+# own (what any CNI setup on a Docker host needs; the Ingress controller talks to the app).
+for direction in -i -o; do
+  iptables -C FORWARD "$direction" e2e0 -j ACCEPT 2>/dev/null || iptables -I FORWARD 1 "$direction" e2e0 -j ACCEPT
+done
 cat >"$state/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
@@ -217,23 +220,24 @@ echo "cluster: waiting for node $node to be Ready"
 wait_for kubelet 120 k wait --for condition=Ready "node/$node" --timeout 1s
 wait_for kube-controller-manager 60 k get serviceaccount default --namespace default
 
-# --- Traefik in place of ingress-nginx: it serves Ingresses of class nginx, and the
-# IngressClass that minikube's addon would create tells it which ones are its own.
-k apply -f - >/dev/null <<EOF
-apiVersion: networking.k8s.io/v1
-kind: IngressClass
-metadata:
-  name: nginx
-spec:
-  controller: k8s.io/ingress-nginx
-EOF
-start traefik "$bin/traefik" --log.level=INFO --entryPoints.web.address="127.0.0.1:$ingress_port" \
-  --ping=true --ping.entryPoint=web \
-  --providers.kubernetesIngressNGINX=true \
-  --providers.kubernetesIngressNGINX.endpoint="$api_url" \
-  --providers.kubernetesIngressNGINX.token="$(cat "$pki/ingress.token")" \
-  --providers.kubernetesIngressNGINX.certAuthFilePath="$pki/ca.crt"
-wait_for traefik 30 curl -fsS "http://127.0.0.1:$ingress_port/ping"
+# --- What `make cluster` installs, as a user's machine would pull it: Traefik's image,
+# built from the binary above (nothing can be pulled here: the same version, not the same
+# bytes as docker.io's), and the Gateway API's standard-install.yaml, rebuilt from the
+# checksummed Go module with upstream's own recipe and served on 127.0.0.1 as the release
+# download (TOOLS_MIRROR), so that scripts/ingress.py downloads and checks it for real.
+# Pods reach the API server at the node's address (bound above), as in any cluster.
+. "$repo/versions.env"
+if ! docker image inspect "traefik:v$TRAEFIK_VERSION" >/dev/null 2>&1; then
+  scratch=$(mktemp -d)
+  cp "$bin/traefik" "$scratch/traefik"
+  printf 'FROM scratch\nCOPY traefik /traefik\nUSER 65532:65532\nENTRYPOINT ["/traefik"]\n' >"$scratch/Dockerfile"
+  docker build --quiet -t "traefik:v$TRAEFIK_VERSION" "$scratch" >/dev/null
+  rm -rf "$scratch"
+  echo "cluster: built traefik:v$TRAEFIK_VERSION from the Go build"
+fi
+bash "$here/gateway-api-release.sh" "$state/mirror"
+start mirror python3 -m http.server --bind 127.0.0.1 --directory "$state/mirror" "$mirror_port"
+wait_for mirror 30 curl -fsS "$mirror_url/"
 
 # --- the image registry: no auth, its blobs under the state folder (down.sh removes
 # them). Port 5000 is the app's port-forward. Without OTEL_TRACES_EXPORTER=none, v3
@@ -252,5 +256,5 @@ OTEL_TRACES_EXPORTER=none start registry "$bin/registry" serve "$state/registry.
 wait_for registry 30 curl -fsS "http://$registry/v2/"
 
 echo "cluster: ready in $(( $(date +%s) - started )) s: Kubernetes $(k version -o json | python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])'), node $node"
-echo "cluster: export KUBECONFIG=$kubeconfig   # context $context; the Ingress answers at $ingress_url"
+echo "cluster: export KUBECONFIG=$kubeconfig TOOLS_MIRROR=$mirror_url   # context $context"
 echo "cluster: a registry at $registry (no auth): skaffold's --default-repo=$registry/NAME"

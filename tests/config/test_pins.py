@@ -26,10 +26,15 @@ def load(name):
 
 
 def test_every_pin_is_an_exact_release():
+    """A version, or the SHA-256 of a release whose project publishes none, beside its version."""
     assert PINS, "versions.env pins nothing"
-    for name, version in PINS.items():
-        assert re.fullmatch(r"[A-Z_]+_VERSION", name), name
-        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name}={version}"
+    for name, value in PINS.items():
+        if name.endswith("_SHA256"):
+            assert re.fullmatch(r"[0-9a-f]{64}", value), f"{name}={value}"
+            assert name.removesuffix("_SHA256") + "_VERSION" in PINS, name
+        else:
+            assert re.fullmatch(r"[A-Z_]+_VERSION", name), name
+            assert re.fullmatch(r"\d+\.\d+\.\d+", value), f"{name}={value}"
 
 
 def test_no_pin_reaches_a_tools_environment():

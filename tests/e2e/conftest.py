@@ -70,14 +70,14 @@ def edit(workspace):
 
 @pytest.fixture(scope="session")
 def ingress_url(cluster):
-    """Where the Ingress answers on 127.0.0.1: INGRESS_URL (CI's Traefik), else a port-forward
-    to minikube's ingress-nginx controller."""
+    """Where the Ingress answers on 127.0.0.1: INGRESS_URL when set, else a port-forward to the
+    controller that serves the class nginx (Traefik from `make cluster`, or an ingress-nginx)."""
     if os.environ.get("INGRESS_URL"):
         yield os.environ["INGRESS_URL"].rstrip("/")
         return
-    with port_forward("service/ingress-nginx-controller", 80, namespace="ingress-nginx") as url:
+    resource, namespace = kube.ingress_controller()
+    with port_forward(resource, 80, namespace=namespace) as url:
         yield url
-
 
 
 @pytest.fixture(scope="module")

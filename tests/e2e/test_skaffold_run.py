@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.contract import check_contract
 from tests.support.http import request, wait_until
-from tests.support.kube import app_pods, leftovers, port_forward, run, wait_for_ready_pods
+from tests.support.kube import app_pods, ingress_controller, kubectl, leftovers, port_forward, run, wait_for_ready_pods
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"
@@ -50,6 +50,19 @@ def test_the_contract_holds_through_the_service(deployed):
 
 def test_the_contract_holds_through_the_ingress(deployed, ingress_url):
     check_contract(ingress_url, ATHLETE)
+
+
+def test_the_gateway_api_route_serves_the_same_service(deployed):
+    """The HTTPRoute that `make cluster` applies, served by the same Traefik on the same port."""
+    route = json.loads(kubectl("get", "httproute", "flask-app", "--output", "json"))
+    (parent,) = route["status"]["parents"]
+    assert parent["controllerName"] == "traefik.io/gateway-controller"
+    conditions = {condition["type"]: condition["status"] for condition in parent["conditions"]}
+    assert conditions["Accepted"] == conditions["ResolvedRefs"] == "True", parent
+    resource, namespace = ingress_controller()
+    with port_forward(resource, 80, namespace=namespace) as url:
+        reply = request(url, "GET", "/", headers={"Host": route["spec"]["hostnames"][0]})
+    assert (reply.status, reply.json()) == (200, {"athlete": ATHLETE})
 
 
 def test_make_curl_gets_the_answer_through_the_ingress(deployed, workspace, tool_env):

@@ -123,6 +123,15 @@ def leftovers():
     return kubectl("get", DEPLOYED_KINDS, "--selector", APP_SELECTOR, "--output", "name").split()
 
 
+def ingress_controller():
+    """(Service, namespace) of the controller that serves the Ingress class nginx: Traefik,
+    which `make cluster` installs, else an ingress-nginx (minikube's addon)."""
+    if run("kubectl", "--namespace", "traefik", "get", "service", "traefik", "--ignore-not-found",
+           "--output", "name").strip():
+        return "service/traefik", "traefik"
+    return "service/ingress-nginx-controller", "ingress-nginx"
+
+
 @contextmanager
 def port_forward(resource, port, namespace="default"):
     """kubectl port-forward resource's port to a free port on 127.0.0.1; yield its URL."""

@@ -23,6 +23,8 @@ case "$*" in
     echo '{"clusters": [{"name": "'"$FAKE_CLUSTER"'", "cluster": {"server": "'"$FAKE_SERVER"'"}}]}' ;;
   "get --raw /readyz"*) [ -n "$FAKE_ANSWERS" ] || { echo "connection refused" >&2; exit 1; } ;;
   "get nodes"*) echo "$FAKE_RUNTIME" ;;
+  # The Gateway API is there already: scripts/ingress.py downloads nothing (tests/tools/test_ingress.py).
+  "get crd/httproutes"*) echo customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io ;;
 esac
 """,
     "minikube": """#!/bin/sh
@@ -115,7 +117,9 @@ def test_otherwise_minikube_starts_as_it_always_did(cluster, context, env, reaso
     assert f"cluster: using minikube: {reason}" in output
     assert started_minikube(calls)
     assert "kubectl config use-context minikube" in calls
-    assert "minikube -p minikube addons enable ingress" in calls
+    # Traefik in place of minikube's ingress-nginx addon, retired upstream.
+    assert "addons enable ingress" not in calls
+    assert "kubectl --namespace traefik rollout status deployment/traefik --timeout 180s" in calls
 
 
 def test_a_local_cluster_that_does_not_answer_gets_minikube_and_says_why(cluster):

@@ -28,6 +28,7 @@ esac
     "kubectl": """#!/bin/sh
 [ "$*" = "config current-context" ] && { echo "${FAKE_CONTEXT:-minikube}"; exit 0; }
 echo "kubectl $*" >>"$FAKE_LOG"
+case "$*" in *" get service traefik") [ -n "$FAKE_TRAEFIK" ]; exit ;; esac
 [ -n "$FAKE_FORWARD_FAILS" ] && { echo 'error: services "ingress-nginx-controller" not found'; exit 1; }
 echo "Forwarding from 127.0.0.1:43210 -> 80"
 exec sleep 60
@@ -57,7 +58,7 @@ def test_where_the_node_address_answers_it_is_used(curl_ingress, os_name, driver
     code, output, calls = curl_ingress(os_name, driver)
     assert code == 0, output
     assert "curl --fail --silent --show-error --max-time 10 http://192.168.49.2/" in calls
-    assert "kubectl" not in calls
+    assert "port-forward" not in calls
     assert '"athlete"' in output
 
 
@@ -75,7 +76,7 @@ def test_with_docker_desktop_the_controller_is_reached_through_a_port_forward(cu
 def test_a_failed_port_forward_says_why_and_how_to_fix_it(curl_ingress):
     code, output, calls = curl_ingress("Darwin", "docker", FAKE_FORWARD_FAILS="1")
     assert code == 1
-    assert "ingress-nginx-controller" in output and "addons enable ingress" in output
+    assert "ingress-nginx/ingress-nginx-controller" in output and "make cluster installs one" in output
     assert "curl " not in calls
 
 
@@ -92,11 +93,26 @@ def test_on_another_local_cluster_the_controller_is_reached_through_a_port_forwa
     assert (f"kubectl --context {context} --namespace ingress-nginx port-forward --address 127.0.0.1 "
             "service/ingress-nginx-controller :80") in calls
     assert "curl --fail --silent --show-error --max-time 10 http://127.0.0.1:43210/" in calls
-    assert "minikube" not in calls
+    # No node address asked for: the port-forward works on every OS and driver.
+    assert not [line for line in calls.splitlines() if line.startswith("minikube")]
 
 
 def test_without_a_controller_on_another_cluster_it_says_to_set_ingress_url(curl_ingress):
     code, output, calls = curl_ingress("Linux", FAKE_CONTEXT="docker-desktop", FAKE_FORWARD_FAILS="1")
     assert code == 1
-    assert "docker-desktop runs no ingress-nginx controller; set INGRESS_URL" in output
+    assert "docker-desktop runs no controller for the Ingress class nginx: make cluster installs one" in output
+    assert "set INGRESS_URL" in output
     assert "addons enable ingress" not in output and "curl " not in calls
+
+
+@pytest.mark.parametrize(("os_name", "driver", "context"), [("Linux", "kvm2", "minikube"), ("Darwin", "docker", "minikube"),
+                                                            ("Linux", "", "kind-dev")])
+def test_traefik_from_make_cluster_is_reached_through_a_port_forward_everywhere(curl_ingress, os_name, driver,
+                                                                                 context):
+    code, output, calls = curl_ingress(os_name, driver, FAKE_TRAEFIK="1", FAKE_CONTEXT=context)
+    assert code == 0, output
+    assert (f"kubectl --context {context} --namespace traefik port-forward --address 127.0.0.1 "
+            "service/traefik :80") in calls
+    assert "curl --fail --silent --show-error --max-time 10 http://127.0.0.1:43210/" in calls
+    # No node address asked for: the port-forward works on every OS and driver.
+    assert not [line for line in calls.splitlines() if line.startswith("minikube")]

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Give the loop's cluster a controller for the Ingress (class nginx) and the Gateway API
+route, unless it has one: `make cluster` runs this after it has chosen the cluster.
+
+Usage:
+  ingress.py up      install or update Traefik (k8s/ingress-controller/) where it is missing
+
+How it tells what the cluster has: the IngressClass `nginx` is what k8s/ingress.yaml names.
+When it exists and is not ours (the project's objects carry the label
+app.kubernetes.io/part-of=favorite-athlete), something else serves the class already (an
+ingress-nginx, minikube's ingress addon): nothing is installed. Otherwise Traefik is
+applied, which is also how a pinned version bump reaches a cluster that has ours. k3d's
+Traefik serves class traefik, not nginx: ours runs beside it for class nginx only. The
+Gateway API's standard CRDs are applied first where they are missing (downloaded at the
+pinned version, checked against the SHA-256 in versions.env).
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import tools  # noqa: E402
+import versions  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+MANIFESTS = REPO / "k8s" / "ingress-controller"
+OURS = "app.kubernetes.io/part-of=favorite-athlete"
+CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v{version}/standard-install.yaml"
+# The one CRD the route needs; the Gateway provider waits for all six of the standard set.
+HTTPROUTES = "crd/httproutes.gateway.networking.k8s.io"
+ROLLOUT_TIMEOUT = "180s"
+# versions.env's pins this reads; the environment overrides each, as the Makefile's pins do.
+PINNED = ("TRAEFIK_VERSION", "GATEWAY_API_VERSION", "GATEWAY_API_SHA256")
+
+
+class IngressError(Exception):
+    """A step failed; the message says which and what to do."""
+
+
+def say(line):
+    print(f"ingress: {line}", flush=True)
+
+
+def kubectl(*args, stdin=None, check=True):
+    """Run kubectl; its stdout, or IngressError with its stderr when check and it fails."""
+    result = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=300)
+    if check and result.returncode != 0:
+        raise IngressError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout if result.returncode == 0 else None
+
+
+def class_owner():
+    """Who has the IngressClass nginx: None (nobody), "ours", or its controller's name."""
+    found = kubectl("get", "ingressclass", "nginx", "--ignore-not-found", "--output",
+                    "jsonpath={.spec.controller} {.metadata.labels.app\\.kubernetes\\.io/part-of}")
+    if not found or not found.strip():
+        return None
+    controller, _, part_of = found.strip().partition(" ")
+    return "ours" if part_of == "favorite-athlete" else controller
+
+
+def rendered(path, pins):
+    """A manifest of ours with the pinned versions filled in."""
+    text = path.read_text()
+    for name, value in pins.items():
+        text = text.replace(f"${{{name}}}", value)
+    return text
+
+
+def download_crds(pins, folder):
+    """The Gateway API's standard-install.yaml at the pinned version, checksum verified."""
+    url = tools.mirrored(CRDS_URL.format(version=pins["GATEWAY_API_VERSION"]))
+    path = folder / "standard-install.yaml"
+    try:
+        with open(path, "wb") as file:
+            digest = tools.fetch(url, file, f"Gateway API v{pins['GATEWAY_API_VERSION']} CRDs")
+    except OSError as error:
+        raise IngressError(f"could not download {url}: {error}") from None
+    if digest != pins["GATEWAY_API_SHA256"]:
+        raise IngressError(f"{url} has SHA-256 {digest}, not the {pins['GATEWAY_API_SHA256']} that versions.env "
+                           "pins: not applied")
+    return path
+
+
+def ensure_gateway_api(pins):
+    """Apply the Gateway API's standard CRDs where they are missing."""
+    if kubectl("get", HTTPROUTES, "--ignore-not-found", "--output", "name").strip():
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        crds = download_crds(pins, Path(scratch))
+        # Server-side: the HTTPRoute CRD is larger than the annotation a client-side apply keeps.
+        kubectl("apply", "--server-side", "--filename", str(crds))
+    kubectl("wait", "--for", "condition=Established", "--timeout", "60s", HTTPROUTES)
+    say(f"applied the Gateway API v{pins['GATEWAY_API_VERSION']} standard CRDs")
+
+
+def up():
+    """Install or update Traefik and the Gateway route unless another controller serves class nginx."""
+    owner = class_owner()
+    if owner not in (None, "ours"):
+        say(f"the IngressClass nginx is served by {owner} already (an ingress-nginx?): nothing installed. "
+            "Its Ingress works as before; the Gateway API route is Traefik's and is not set up there.")
+        return 0
+    pins = versions.read()
+    pins = {name: os.environ.get(name) or pins[name] for name in PINNED}
+    ensure_gateway_api(pins)
+    kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "traefik.yaml", pins))
+    kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "gateway.yaml", pins))
+    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace traefik)")
+    kubectl("--namespace", "traefik", "rollout", "status", "deployment/traefik", "--timeout", ROLLOUT_TIMEOUT)
+    say(f"Traefik v{pins['TRAEFIK_VERSION']} serves the Ingress class nginx and the Gateway traefik "
+        "(`make curl` reaches it)")
+    return 0
+
+
+def main(argv):
+    if argv != ["up"]:
+        print(__doc__, file=sys.stderr)
+        return 2
+    try:
+        return up()
+    except IngressError as error:
+        print(f"ingress: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
