@@ -164,16 +164,30 @@ class Connections:
             self.changed.notify_all()
 
     def retire(self, timeout):
-        """Close idle connections, and wait at most timeout for the others to end."""
+        """Close idle connections, and wait at most timeout for the others to end.
+
+        Past RETIRE_TIMEOUT_SECONDS (under a debugger, timeout is longer) only a request being
+        answered, paused at a breakpoint, say, is waited for: a connection that never sent
+        one (a browser's pre-connect) is closed, so that no later request on it gets the
+        old code."""
+        done = lambda: not self.handlers and not self.accepted  # noqa: E731
         with self.changed:
             self.retiring = True
-            for handler in self.handlers:
-                if handler.served and not handler.busy:
-                    try:
-                        handler.connection.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass  # the client closed it already
-            self.changed.wait_for(lambda: not self.handlers and not self.accepted, timeout)
+            self._close(lambda handler: handler.served and not handler.busy)
+            finished = self.changed.wait_for(done, min(timeout, RETIRE_TIMEOUT_SECONDS))
+            if finished or timeout <= RETIRE_TIMEOUT_SECONDS:
+                return
+            self._close(lambda handler: not handler.busy)
+            self.changed.wait_for(done, timeout - RETIRE_TIMEOUT_SECONDS)
+
+    def _close(self, which):
+        """Shut down the connections of the handlers which(handler) picks (lock held)."""
+        for handler in self.handlers:
+            if which(handler):
+                try:
+                    handler.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # the client closed it already
 
 
 def _exit_on_eof():
@@ -305,6 +319,7 @@ class Worker:
         if self.alive():
             log(f"worker {self.process.pid} did not stop within {grace:.0f} s; killing it")
             self.process.kill()
+            self.late = False  # said already: it did not finish
         self.process.wait()
         self.process.stdin.close()
         if self.late:

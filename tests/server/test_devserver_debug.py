@@ -5,7 +5,9 @@ follows without re-attaching, and a worker paused at a breakpoint neither blocks
 swap nor disappears without a word.
 """
 
+import socket
 import sys
+import time
 from contextlib import ExitStack
 
 import pytest
@@ -117,3 +119,19 @@ def test_a_worker_paused_past_its_time_is_ended_with_a_word(debugged, source):
     fresh = Pending(server.url)
     debugger.stopped().resume()
     assert fresh.result().json() == {"athlete": "New Code"}
+
+
+def test_a_connection_that_never_sent_a_request_does_not_keep_the_old_code(debugged, source):
+    """Only a request being answered may keep a replaced worker past the usual 5 s: an idle
+    pre-connect (a browser's) is closed, so no later request on it reaches the old code."""
+    server, debugger = debugged({"FAVORITE_ATHLETE": "Old Code"})
+    idle = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    try:
+        time.sleep(0.2)  # accepted by the worker serving now
+        save_and_wait_for_swap(server, source, "New Code")
+        started = time.monotonic()
+        assert idle.recv(1) == b"", "the replaced worker answered on an idle connection"
+        assert time.monotonic() - started < 15
+    finally:
+        idle.close()
+    assert "is still answering a request" not in server.output()
