@@ -31,7 +31,8 @@ class Connection:
         self.closed = False
         self.pid = None  # of the process debugged, once the adapter says
         self.lock = threading.Lock()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def send(self, command, arguments=None):
         """Send a request; return its sequence number, to wait for with response()."""
@@ -61,11 +62,13 @@ class Connection:
         return self.response(self.send(command, arguments), timeout)
 
     def close(self):
+        """Close the connection; the reader then ends and closes its side."""
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.sock.close()
+        self.reader.join(5)
 
     def _read(self):
         stream = self.sock.makefile("rb")
@@ -90,6 +93,8 @@ class Connection:
         except OSError:
             return
         finally:
+            # The socket's descriptor is released only once this file is closed too.
+            stream.close()
             with self.answered:
                 self.closed = True
                 self.answered.notify_all()
@@ -150,7 +155,16 @@ class Debugger:
 
     def _attach(self, arguments):
         connection = Connection(self.port, self.events)
+        try:
+            self._configure(connection, arguments)
+        except BaseException:
+            connection.close()  # a port-forward not up yet, or a spare that ended: not leaked
+            raise
         self.connections.append(connection)
+        return connection
+
+    def _configure(self, connection, arguments):
+        """Initialize and attach with the breakpoints, as an IDE does."""
         connection.request(
             "initialize",
             {"clientID": "tests", "adapterID": "debugpy", "pathFormat": "path",
@@ -165,7 +179,6 @@ class Debugger:
             )
         connection.request("configurationDone")
         connection.response(attach)
-        return connection
 
     def _wait_event(self, connection, name):
         """Wait for event name on connection; any other event goes on to the follower."""
