@@ -44,9 +44,12 @@ DESTINATION = "/app"
 # copied by Skaffold: copy again until the tree held still, at most this often.
 PASSES = 5
 STATE_DIR = Path(tempfile.gettempdir()) / "favorite-athlete-resync"
-# Where Skaffold's watch cannot be seen (no /proc: macOS; or the polling trigger), the
-# catch-up comes this long after the deploy instead.
+# Where Skaffold's watch cannot be seen (no /proc: macOS), the catch-up comes this long after
+# the deploy instead: Skaffold takes its baseline a second or two after the hook. Where it can
+# (Linux), the catch-up waits for the watch, at most CATCH_UP_WATCH_SECONDS (the polling
+# trigger holds no watch).
 CATCH_UP_SECONDS = 10
+CATCH_UP_WATCH_SECONDS = 120
 # Runs in the container: writes the files of the tar on stdin that differ, removes the
 # Python files under the source folder that the tar lacks, prints how many of each.
 APPLY = """
@@ -195,7 +198,8 @@ class Companion:
     def catch_up(self, skaffold_pid):
         """Once Skaffold watches the tree, sync every container seen so far again: a save
         made before Skaffold's baseline reaches them too."""
-        deadline = time.monotonic() + CATCH_UP_SECONDS
+        visible = Path(f"/proc/{skaffold_pid}/fdinfo").is_dir()
+        deadline = time.monotonic() + (CATCH_UP_WATCH_SECONDS if visible else CATCH_UP_SECONDS)
         while not watches(skaffold_pid, self.work_dir / SOURCE) and time.monotonic() < deadline:
             time.sleep(0.1)
         with self.lock:
