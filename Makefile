@@ -80,7 +80,7 @@ tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or o
 	$(TOOLS) ensure minikube kubectl skaffold tilt
 
 .PHONY: cluster
-cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube with its ingress addon.
+cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube; Traefik for the Ingress.
 	$(TOOLS) ensure docker kubectl
 	$(CLUSTER_PY) up
 

@@ -177,8 +177,12 @@ def main(argv):
         started = tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
         if started:
             return started
-    # The cluster it uses, as it is, gets a controller for the Ingress where it has none.
-    return subprocess.run([sys.executable, str(SCRIPTS / "ingress.py"), "up"]).returncode
+    # The cluster it uses, as it is, gets a controller for the Ingress where it has none. The
+    # loop does not need one (it forwards the Service to 127.0.0.1): a failure only warns.
+    if subprocess.run([sys.executable, str(SCRIPTS / "ingress.py"), "up"]).returncode:
+        print("cluster: no Ingress controller was installed (see above): the loop runs, but `make curl` will "
+              "not answer until one serves the class nginx; `make cluster` tries again", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -54,8 +54,8 @@ nginx_controller() {
 
 if [ -z "$url" ]; then
   context=$(kubectl config current-context 2>/dev/null || true)
-  if kubectl --context "$context" --namespace traefik get service traefik >/dev/null 2>&1; then
-    forward_to_controller "$context" traefik traefik
+  if kubectl --context "$context" --namespace favorite-athlete-ingress get service traefik >/dev/null 2>&1; then
+    forward_to_controller "$context" favorite-athlete-ingress traefik
   elif [ "$context" != "$profile" ]; then
     nginx_controller "$context"
   else

@@ -15,6 +15,7 @@ Gateway API's standard CRDs are applied first where they are missing (downloaded
 pinned version, checked against the SHA-256 in versions.env).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -27,10 +28,12 @@ import versions  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = REPO / "k8s" / "ingress-controller"
+NAMESPACE = "favorite-athlete-ingress"
 OURS = "app.kubernetes.io/part-of=favorite-athlete"
 CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v{version}/standard-install.yaml"
 # The one CRD the route needs; the Gateway provider waits for all six of the standard set.
 HTTPROUTES = "crd/httproutes.gateway.networking.k8s.io"
+BUNDLE_VERSION = "gateway.networking.k8s.io/bundle-version"
 ROLLOUT_TIMEOUT = "180s"
 # versions.env's pins this reads; the environment overrides each, as the Makefile's pins do.
 PINNED = ("TRAEFIK_VERSION", "GATEWAY_API_VERSION", "GATEWAY_API_SHA256")
@@ -46,7 +49,10 @@ def say(line):
 
 def kubectl(*args, stdin=None, check=True):
     """Run kubectl; its stdout, or IngressError with its stderr when check and it fails."""
-    result = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=300)
+    try:
+        result = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise IngressError(f"kubectl {' '.join(args)} did not answer within 300 s") from None
     if check and result.returncode != 0:
         raise IngressError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout if result.returncode == 0 else None
@@ -77,7 +83,7 @@ def download_crds(pins, folder):
     try:
         with open(path, "wb") as file:
             digest = tools.fetch(url, file, f"Gateway API v{pins['GATEWAY_API_VERSION']} CRDs")
-    except OSError as error:
+    except (OSError, tools.ToolError) as error:
         raise IngressError(f"could not download {url}: {error}") from None
     if digest != pins["GATEWAY_API_SHA256"]:
         raise IngressError(f"{url} has SHA-256 {digest}, not the {pins['GATEWAY_API_SHA256']} that versions.env "
@@ -85,16 +91,30 @@ def download_crds(pins, folder):
     return path
 
 
+def version_tuple(text):
+    """(1, 4, 0) of "v1.4.0" or "1.4.0"; () where it is no version."""
+    parts = text.strip().lstrip("v").split(".")
+    return tuple(int(part) for part in parts) if all(part.isdigit() for part in parts) else ()
+
+
 def ensure_gateway_api(pins):
-    """Apply the Gateway API's standard CRDs where they are missing."""
-    if kubectl("get", HTTPROUTES, "--ignore-not-found", "--output", "name").strip():
-        return
+    """Apply the Gateway API's standard CRDs where they are missing; return whether the
+    cluster's are recent enough for Traefik's Gateway provider (older ones are kept)."""
+    found = kubectl("get", HTTPROUTES, "--ignore-not-found", "--output", "json").strip()
+    if found:
+        installed = json.loads(found)["metadata"].get("annotations", {}).get(BUNDLE_VERSION, "")
+        if version_tuple(installed) >= version_tuple(pins["GATEWAY_API_VERSION"]):
+            return True
+        say(f"the cluster's Gateway API CRDs are {installed or 'of an unknown version'}, older than the "
+            f"v{pins['GATEWAY_API_VERSION']} Traefik needs: kept, and the Gateway route is not set up")
+        return False
     with tempfile.TemporaryDirectory() as scratch:
         crds = download_crds(pins, Path(scratch))
         # Server-side: the HTTPRoute CRD is larger than the annotation a client-side apply keeps.
         kubectl("apply", "--server-side", "--filename", str(crds))
     kubectl("wait", "--for", "condition=Established", "--timeout", "60s", HTTPROUTES)
     say(f"applied the Gateway API v{pins['GATEWAY_API_VERSION']} standard CRDs")
+    return True
 
 
 def up():
@@ -106,11 +126,12 @@ def up():
         return 0
     pins = versions.read()
     pins = {name: os.environ.get(name) or pins[name] for name in PINNED}
-    ensure_gateway_api(pins)
+    gateway = ensure_gateway_api(pins)
     kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "traefik.yaml", pins))
-    kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "gateway.yaml", pins))
-    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace traefik)")
-    kubectl("--namespace", "traefik", "rollout", "status", "deployment/traefik", "--timeout", ROLLOUT_TIMEOUT)
+    if gateway:
+        kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "gateway.yaml", pins))
+    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace {NAMESPACE})")
+    kubectl("--namespace", NAMESPACE, "rollout", "status", "deployment/traefik", "--timeout", ROLLOUT_TIMEOUT)
     say(f"Traefik v{pins['TRAEFIK_VERSION']} serves the Ingress class nginx and the Gateway traefik "
         "(`make curl` reaches it)")
     return 0

@@ -9,10 +9,10 @@ timeout=${INGRESS_WAIT_TIMEOUT:-180s}
 context=${SKAFFOLD_KUBE_CONTEXT:+--context=$SKAFFOLD_KUBE_CONTEXT}
 
 # shellcheck disable=SC2086  # $context is one optional word
-if kubectl $context --namespace traefik get deployment traefik >/dev/null 2>&1; then
+if kubectl $context --namespace favorite-athlete-ingress get deployment traefik >/dev/null 2>&1; then
   echo "wait-for-ingress: waiting up to $timeout for Traefik"
   # shellcheck disable=SC2086
-  exec kubectl $context --namespace traefik rollout status deployment/traefik --timeout "$timeout"
+  exec kubectl $context --namespace favorite-athlete-ingress rollout status deployment/traefik --timeout "$timeout"
 fi
 
 # shellcheck disable=SC2086

@@ -41,6 +41,12 @@ ip addr del "$node_ip/32" dev lo 2>/dev/null || true
 for direction in -i -o; do
   while iptables -D FORWARD "$direction" e2e0 -j ACCEPT 2>/dev/null; do :; done
 done
+# up.sh's stand-in for docker.io's Traefik image: it must not shadow the real one for
+# anything else that runs on this engine.
+if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+  . "$repo/versions.env"
+  docker rmi "traefik:v$TRAEFIK_VERSION" >/dev/null 2>&1 || true
+fi
 ip link delete e2e0 2>/dev/null || true
 if [ -x "$bin/kube-proxy" ]; then
   "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || echo "cluster: kube-proxy --cleanup failed; its iptables rules may remain"

@@ -98,7 +98,6 @@ extendedKeyUsage=serverAuth"
 issue admin "/O=system:masters/CN=e2e-admin" "extendedKeyUsage=clientAuth"
 openssl_quiet genrsa -out "$pki/sa.key" 2048
 openssl_quiet rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
-# Traefik authenticates with a bearer token; the API server reads it from this file.
 
 "$bin/kubectl" --kubeconfig "$kubeconfig" config set-cluster "$context" --server "$api_url" \
   --certificate-authority "$pki/ca.crt" --embed-certs >/dev/null

@@ -40,7 +40,7 @@ def test_the_image_is_the_pinned_version_and_pinned_only_in_versions_env():
 def test_the_pod_meets_the_restricted_profile_and_writes_no_image_file():
     assert violations(DEPLOYMENT["spec"]["template"]["spec"]) == []
     assert CONTAINER["securityContext"]["readOnlyRootFilesystem"] is True
-    assert TRAEFIK[("Namespace", "traefik")]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    assert TRAEFIK[("Namespace", "favorite-athlete-ingress")]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
 
 def test_it_serves_the_class_that_the_ingress_names_as_ingress_nginx_would():
@@ -59,14 +59,14 @@ def test_the_gateway_listens_on_the_entrypoint_the_service_reaches():
     assert listener["port"] == ports["web"]
     (service_port,) = TRAEFIK[("Service", "traefik")]["spec"]["ports"]
     assert (service_port["port"], service_port["targetPort"]) == (80, "web")
-    assert GATEWAY[("GatewayClass", "traefik")]["spec"]["controllerName"] == "traefik.io/gateway-controller"
+    assert GATEWAY[("GatewayClass", "favorite-athlete")]["spec"]["controllerName"] == "traefik.io/gateway-controller"
     assert "--providers.kubernetesGateway=true" in CONTAINER["args"]
 
 
 def test_the_route_leads_to_the_apps_service_through_that_gateway():
     service = yaml.safe_load((REPO / "k8s" / "service.yaml").read_text())
     route = GATEWAY[("HTTPRoute", "flask-app")]
-    assert route["spec"]["parentRefs"] == [{"name": "traefik", "namespace": "traefik"}]
+    assert route["spec"]["parentRefs"] == [{"name": "traefik", "namespace": "favorite-athlete-ingress"}]
     ((backend,),) = [rule["backendRefs"] for rule in route["spec"]["rules"]]
     assert backend == {"name": service["metadata"]["name"], "port": service["spec"]["ports"][0]["port"]}
 

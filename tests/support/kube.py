@@ -126,9 +126,9 @@ def leftovers():
 def ingress_controller():
     """(Service, namespace) of the controller that serves the Ingress class nginx: Traefik,
     which `make cluster` installs, else an ingress-nginx (minikube's addon)."""
-    if run("kubectl", "--namespace", "traefik", "get", "service", "traefik", "--ignore-not-found",
+    if run("kubectl", "--namespace", "favorite-athlete-ingress", "get", "service", "traefik", "--ignore-not-found",
            "--output", "name").strip():
-        return "service/traefik", "traefik"
+        return "service/traefik", "favorite-athlete-ingress"
     return "service/ingress-nginx-controller", "ingress-nginx"
 
 

@@ -24,7 +24,8 @@ case "$*" in
   "get --raw /readyz"*) [ -n "$FAKE_ANSWERS" ] || { echo "connection refused" >&2; exit 1; } ;;
   "get nodes"*) echo "$FAKE_RUNTIME" ;;
   # The Gateway API is there already: scripts/ingress.py downloads nothing (tests/tools/test_ingress.py).
-  "get crd/httproutes"*) echo customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io ;;
+  *" rollout status deployment/traefik"*) [ -z "$FAKE_INGRESS_FAILS" ] || { echo "timed out" >&2; exit 1; } ;;
+  "get crd/httproutes"*) echo '{"metadata": {"annotations": {"gateway.networking.k8s.io/bundle-version": "v1.4.0"}}}' ;;
 esac
 """,
     "minikube": """#!/bin/sh
@@ -119,7 +120,7 @@ def test_otherwise_minikube_starts_as_it_always_did(cluster, context, env, reaso
     assert "kubectl config use-context minikube" in calls
     # Traefik in place of minikube's ingress-nginx addon, retired upstream.
     assert "addons enable ingress" not in calls
-    assert "kubectl --namespace traefik rollout status deployment/traefik --timeout 180s" in calls
+    assert "kubectl --namespace favorite-athlete-ingress rollout status deployment/traefik --timeout 180s" in calls
 
 
 def test_a_local_cluster_that_does_not_answer_gets_minikube_and_says_why(cluster):
@@ -152,3 +153,11 @@ def test_make_down_deletes_nothing_from_a_remote_context(cluster, context, expec
     code, output, calls = cluster("check", context)
     assert code == expected, output
     assert not started_minikube(calls)
+
+
+def test_an_ingress_controller_that_does_not_come_up_only_warns(cluster):
+    """The loop reaches the app through its own port-forward: no controller stops only `make curl`."""
+    code, output, calls = cluster("up", "kind-dev", FAKE_INGRESS_FAILS="1")
+    assert code == 0, output
+    assert "ingress: kubectl --namespace favorite-athlete-ingress rollout status" in output
+    assert "cluster: no Ingress controller was installed (see above): the loop runs" in output

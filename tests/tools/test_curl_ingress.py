@@ -111,7 +111,7 @@ def test_traefik_from_make_cluster_is_reached_through_a_port_forward_everywhere(
                                                                                  context):
     code, output, calls = curl_ingress(os_name, driver, FAKE_TRAEFIK="1", FAKE_CONTEXT=context)
     assert code == 0, output
-    assert (f"kubectl --context {context} --namespace traefik port-forward --address 127.0.0.1 "
+    assert (f"kubectl --context {context} --namespace favorite-athlete-ingress port-forward --address 127.0.0.1 "
             "service/traefik :80") in calls
     assert "curl --fail --silent --show-error --max-time 10 http://127.0.0.1:43210/" in calls
     # No node address asked for: the port-forward works on every OS and driver.

@@ -24,7 +24,8 @@ FAKES = {
 echo "kubectl $*" >>"$FAKE_LOG"
 case "$*" in
   "get ingressclass nginx"*) [ -n "$FAKE_CLASS" ] && echo "$FAKE_CLASS" ;;
-  "get crd/httproutes"*) [ -n "$FAKE_CRDS" ] && echo customresourcedefinition/httproutes.gateway.networking.k8s.io ;;
+  "get crd/httproutes"*) [ -n "$FAKE_CRDS" ] &&
+    echo '{"metadata": {"annotations": {"gateway.networking.k8s.io/bundle-version": "'"$FAKE_CRDS"'"}}}' ;;
   "apply --filename -") cat >>"$FAKE_APPLIED" ;;
 esac
 exit 0
@@ -40,11 +41,11 @@ def ingress(tmp_path, releases):
     fakes, log = fakes_on_path(tmp_path, FAKES)
     applied = tmp_path / "applied.yaml"
 
-    def run(ingress_class="", crds=False, checksum=hashlib.sha256(CRDS).hexdigest()):
+    def run(ingress_class="", crds="", checksum=hashlib.sha256(CRDS).hexdigest()):
         log.write_text("")
         applied.write_text("")
         env = {"PATH": f"{fakes}:/usr/bin:/bin", "HOME": str(tmp_path), "FAKE_LOG": str(log),
-               "FAKE_CLASS": ingress_class, "FAKE_CRDS": "1" if crds else "", "FAKE_APPLIED": str(applied),
+               "FAKE_CLASS": ingress_class, "FAKE_CRDS": crds, "FAKE_APPLIED": str(applied),
                "TOOLS_MIRROR": url, "GATEWAY_API_VERSION": VERSION, "GATEWAY_API_SHA256": checksum,
                "TRAEFIK_VERSION": "3.9.1"}
         result = subprocess.run([sys.executable, str(SCRIPT), "up"], capture_output=True, text=True, timeout=60,
@@ -63,7 +64,7 @@ def test_a_cluster_with_no_controller_gets_the_gateway_api_and_traefik(ingress, 
     # The pinned version, filled in; the class k8s/ingress.yaml names; the route to its Service.
     assert "image: docker.io/traefik:v3.9.1" in applied and "${" not in applied
     assert "kind: IngressClass" in applied and "kind: HTTPRoute" in applied
-    assert "kubectl --namespace traefik rollout status deployment/traefik --timeout 180s" in calls
+    assert "kubectl --namespace favorite-athlete-ingress rollout status deployment/traefik --timeout 180s" in calls
     assert "ingress: Traefik v3.9.1 serves the Ingress class nginx" in output
 
 
@@ -82,7 +83,15 @@ def test_a_class_served_by_another_controller_gets_nothing(ingress, releases):
 
 
 def test_ours_is_applied_again_and_the_gateway_api_kept(ingress, releases):
-    code, output, calls, applied = ingress(ingress_class="k8s.io/ingress-nginx favorite-athlete", crds=True)
+    code, output, calls, applied = ingress(ingress_class="k8s.io/ingress-nginx favorite-athlete", crds=f"v{VERSION}")
     assert code == 0, output
     assert releases[0].requests == [] and "--server-side" not in calls
-    assert "image: docker.io/traefik:v3.9.1" in applied
+    assert "image: docker.io/traefik:v3.9.1" in applied and "kind: HTTPRoute" in applied
+
+
+def test_older_gateway_api_crds_are_kept_and_get_no_route(ingress, releases):
+    code, output, calls, applied = ingress(crds="v1.2.1")
+    assert code == 0, output
+    assert "Gateway API CRDs are v1.2.1, older than the v9.9.9 Traefik needs" in output
+    assert releases[0].requests == [] and "--server-side" not in calls
+    assert "kind: Deployment" in applied and "kind: HTTPRoute" not in applied
