@@ -5,26 +5,20 @@ takes to stop at a breakpoint, and what a save costs while a debugger is attache
 new answer with and without debugpy, the same dev server, the same edits.
 """
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench.reload import first_answer_with
 from bench.stats import seconds, summary
-from tests.support.dap import Debugger
+from tests.support.dap import attach_to_dev_server
 from tests.support.edits import athlete_line, views_answering
 from tests.support.http import Pending
-from tests.support.servers import DEV_COMMAND, copy_of_source, free_port, running
+from tests.support.servers import DEV_COMMAND, copy_of_source, debug_command, free_port, running
 
 ROUNDS = 10
 SAVES = 10
 SETTLE_SECONDS = 0.5
-WORKERS = 2  # the one serving and the spare
-
-
-def debug_command(port):
-    return [sys.executable, "-m", "debugpy", "--listen", f"127.0.0.1:{port}", "-m", "devserver"]
 
 
 def attach_and_break(source):
@@ -33,8 +27,7 @@ def attach_and_break(source):
     views = source / "app" / "views.py"
     with running(debug_command(port), source) as server:
         started = time.perf_counter()
-        debugger = Debugger(port, {views: [athlete_line(views)]})
-        debugger.following(WORKERS)
+        debugger = attach_to_dev_server(port, {views: [athlete_line(views)]})
         attached = time.perf_counter() - started
         try:
             started = time.perf_counter()
@@ -54,8 +47,7 @@ def saves(source, command, attach_to=None):
     with running(command, source) as server:
         debugger = None
         if attach_to:
-            debugger = Debugger(attach_to, {})
-            debugger.following(WORKERS)
+            debugger = attach_to_dev_server(attach_to, {})
         try:
             for number in range(SAVES):
                 time.sleep(SETTLE_SECONDS)

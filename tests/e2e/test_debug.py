@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.support.dap import Debugger, DapError
+from tests.support.dap import DapError, attach_to_dev_server
 from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.files import launch_configuration
 from tests.support.http import Pending, answers, wait_until
@@ -22,8 +22,6 @@ ATHLETE = "Serena Williams"
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 ATTACH_TIMEOUT = 60
 SYNC_TIMEOUT = 30
-# The dev server's worker and its spare: the client follows both from the start.
-WORKERS = 2
 # Where `make tilt-debug` forwards the app, as `make tilt` does.
 APP_URL = "http://127.0.0.1:5000"
 SKAFFOLD_FORWARD = r"Port forwarding {resource} in namespace default, remote port {port} -> http://127\.0\.0\.1:(\d+)"
@@ -39,15 +37,13 @@ def attach(workspace, port):
 
     def attached():
         try:
-            found.append(Debugger(port, {views: [athlete_line(views)]}, mappings))
+            found.append(attach_to_dev_server(port, {views: [athlete_line(views)]}, mappings))
         except (OSError, DapError):
             return False  # the forward is not up yet
         return True
 
     wait_until(attached, ATTACH_TIMEOUT, interval=0.5, what=f"debugpy answering on 127.0.0.1:{port}")
-    debugger = found[0]
-    debugger.following(WORKERS)
-    return debugger
+    return found[0]
 
 
 def stop_a_request(debugger, app_url, workspace, line, athlete):

@@ -6,24 +6,21 @@ swap nor disappears without a word.
 """
 
 import socket
-import sys
 import time
 from contextlib import ExitStack
 
 import pytest
 
-from tests.support.dap import Debugger
+from tests.support.dap import attach_to_dev_server
 from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.http import Pending, wait_until
 from tests.support.processes import group_members
-from tests.support.servers import free_port, running
+from tests.support.servers import debug_command, free_port, running
 
 pytestmark = pytest.mark.server
 SWAP_TIMEOUT = 15
 # A paused worker is reported once it outlives the normal retire time (5 s + 1 s).
 LATE_NOTICE_TIMEOUT = 15
-# The dev server runs one worker serving and one spare: both are followed from the start.
-WORKERS = 2
 
 
 @pytest.fixture
@@ -34,12 +31,10 @@ def debugged(source):
 
         def start(env=None):
             port = free_port()
-            command = [sys.executable, "-m", "debugpy", "--listen", f"127.0.0.1:{port}", "-m", "devserver"]
-            server = stack.enter_context(running(command, source, env))
+            server = stack.enter_context(running(debug_command(port), source, env))
             views = source / "app" / "views.py"
-            debugger = Debugger(port, {views: [athlete_line(views)]})
+            debugger = attach_to_dev_server(port, {views: [athlete_line(views)]})
             stack.callback(debugger.close)
-            debugger.following(WORKERS)
             return server, debugger
 
         yield start

@@ -12,6 +12,8 @@ import threading
 import time
 
 TIMEOUT = 30
+# The dev server runs one worker serving and one spare: an IDE follows both from the start.
+DEV_SERVER_WORKERS = 2
 
 
 class DapError(AssertionError):
@@ -118,13 +120,6 @@ class Stop:
             "evaluate", {"expression": expression, "frameId": self.frame["id"], "context": "watch"}
         )
         return body["result"]
-
-    def locals(self):
-        """The names and reprs of the top frame's local variables."""
-        scopes = self.connection.request("scopes", {"frameId": self.frame["id"]})["scopes"]
-        local = next(scope for scope in scopes if scope["name"].lower() == "locals")
-        variables = self.connection.request("variables", {"variablesReference": local["variablesReference"]})
-        return {variable["name"]: variable["value"] for variable in variables["variables"]}
 
     def resume(self):
         self.connection.request("continue", {"threadId": self.thread_id})
@@ -240,3 +235,15 @@ class Debugger:
                 pass
             connection.close()
         self.events.put((None, "_close", {}))
+
+
+def attach_to_dev_server(port, breakpoints, path_mappings=()):
+    """A Debugger on the dev server's adapter at port, once its worker and spare have the
+    breakpoints: a request sent after that stops where it should."""
+    debugger = Debugger(port, breakpoints, path_mappings)
+    try:
+        debugger.following(DEV_SERVER_WORKERS)
+    except BaseException:
+        debugger.close()
+        raise
+    return debugger

@@ -31,6 +31,11 @@ def copy_of_source(destination):
 
 
 DEV_COMMAND = [sys.executable, "-m", "devserver"]
+
+
+def debug_command(port):
+    """The dev server under debugpy on 127.0.0.1:port, as the debug image runs it."""
+    return [sys.executable, "-m", "debugpy", "--listen", f"127.0.0.1:{port}", "-m", "devserver"]
 PROD_COMMAND = [sys.executable, "-m", "serve"]
 
 
