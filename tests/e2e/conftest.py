@@ -75,8 +75,7 @@ def ingress_url(cluster):
     if os.environ.get("INGRESS_URL"):
         yield os.environ["INGRESS_URL"].rstrip("/")
         return
-    resource, namespace = kube.ingress_controller()
-    with port_forward(resource, 80, namespace=namespace) as url:
+    with kube.forward_to_ingress_controller() as url:
         yield url
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from tests.support.contract import check_contract
 from tests.support.http import request, wait_until
-from tests.support.kube import app_pods, ingress_controller, kubectl, leftovers, port_forward, run, wait_for_ready_pods
+from tests.support.kube import (app_pods, forward_to_ingress_controller, kubectl, leftovers, port_forward, run,
+                                wait_for_ready_pods)
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"
@@ -59,8 +60,7 @@ def test_the_gateway_api_route_serves_the_same_service(deployed):
     assert parent["controllerName"] == "traefik.io/gateway-controller"
     conditions = {condition["type"]: condition["status"] for condition in parent["conditions"]}
     assert conditions["Accepted"] == conditions["ResolvedRefs"] == "True", parent
-    resource, namespace = ingress_controller()
-    with port_forward(resource, 80, namespace=namespace) as url:
+    with forward_to_ingress_controller() as url:
         reply = request(url, "GET", "/", headers={"Host": route["spec"]["hostnames"][0]})
     assert (reply.status, reply.json()) == (200, {"athlete": ATHLETE})
 

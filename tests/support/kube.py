@@ -123,13 +123,16 @@ def leftovers():
     return kubectl("get", DEPLOYED_KINDS, "--selector", APP_SELECTOR, "--output", "name").split()
 
 
-def ingress_controller():
-    """(Service, namespace) of the controller that serves the Ingress class nginx: Traefik,
-    which `make cluster` installs, else an ingress-nginx (minikube's addon)."""
+@contextmanager
+def forward_to_ingress_controller():
+    """A port-forward to the controller that serves the Ingress class nginx: Traefik, which
+    `make cluster` installs, else an ingress-nginx (minikube's addon); yield its URL."""
+    resource, namespace = "service/ingress-nginx-controller", "ingress-nginx"
     if run("kubectl", "--namespace", "favorite-athlete-ingress", "get", "service", "traefik", "--ignore-not-found",
            "--output", "name").strip():
-        return "service/traefik", "favorite-athlete-ingress"
-    return "service/ingress-nginx-controller", "ingress-nginx"
+        resource, namespace = "service/traefik", "favorite-athlete-ingress"
+    with port_forward(resource, 80, namespace=namespace) as url:
+        yield url
 
 
 @contextmanager
