@@ -29,7 +29,8 @@ import versions  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = REPO / "k8s" / "ingress-controller"
 NAMESPACE = "favorite-athlete-ingress"
-OURS = "app.kubernetes.io/part-of=favorite-athlete"
+# The value of app.kubernetes.io/part-of on the project's objects.
+PART_OF = "favorite-athlete"
 CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v{version}/standard-install.yaml"
 # The one CRD the route needs; the Gateway provider waits for all six of the standard set.
 HTTPROUTES = "crd/httproutes.gateway.networking.k8s.io"
@@ -47,25 +48,25 @@ def say(line):
     print(f"ingress: {line}", flush=True)
 
 
-def kubectl(*args, stdin=None, check=True):
-    """Run kubectl; its stdout, or IngressError with its stderr when check and it fails."""
+def kubectl(*args, stdin=None):
+    """Run kubectl; its stdout, or IngressError with its stderr when it fails."""
     try:
         result = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=300)
     except subprocess.TimeoutExpired:
         raise IngressError(f"kubectl {' '.join(args)} did not answer within 300 s") from None
-    if check and result.returncode != 0:
+    if result.returncode != 0:
         raise IngressError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout if result.returncode == 0 else None
+    return result.stdout
 
 
 def class_owner():
     """Who has the IngressClass nginx: None (nobody), "ours", or its controller's name."""
     found = kubectl("get", "ingressclass", "nginx", "--ignore-not-found", "--output",
                     "jsonpath={.spec.controller} {.metadata.labels.app\\.kubernetes\\.io/part-of}")
-    if not found or not found.strip():
+    if not found.strip():
         return None
     controller, _, part_of = found.strip().partition(" ")
-    return "ours" if part_of == "favorite-athlete" else controller
+    return "ours" if part_of == PART_OF else controller
 
 
 def rendered(path, pins):
