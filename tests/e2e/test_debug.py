@@ -66,6 +66,9 @@ def debug_session(debugger, app_url, workspace, edit, pod):
     edit("app/views.py", views_answering("Saved While Debugging"))
     wait_until(lambda: "devserver: reloaded" in pod_logs(pod), SYNC_TIMEOUT, interval=0.2,
                what="the save reloading the dev server in the pod")
+    # The replaced worker may take one last connection while its stop signal lands (as in
+    # the server layer): the new code is what answers once it has ended.
+    debugger.ended(first_worker)
     worker = stop_a_request(debugger, app_url, workspace, line, "Saved While Debugging")
     assert worker != first_worker, "the save was answered by the worker it replaced"
 

@@ -32,6 +32,7 @@ class Connection:
         self.answered = threading.Condition()
         self.closed = False
         self.pid = None  # of the process debugged, once the adapter says
+        self.terminated = False  # the process ended
         self.lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -91,6 +92,10 @@ class Connection:
                 elif message["type"] == "event":
                     if message["event"] == "process":
                         self.pid = message["body"]["systemProcessId"]
+                    elif message["event"] == "terminated":
+                        with self.answered:
+                            self.terminated = True
+                            self.answered.notify_all()
                     self.events.put((self, message["event"], message.get("body") or {}))
         except OSError:
             return
@@ -217,6 +222,13 @@ class Debugger:
         with self.changed:
             if not self.changed.wait_for(lambda: len(self.children) >= count, timeout):
                 raise DapError(f"attached to {len(self.children)} subprocesses in {timeout} s, not {count}")
+
+    def ended(self, pid, timeout=TIMEOUT):
+        """Wait until the adapter says that subprocess pid has ended."""
+        (connection,) = [child for child in self.children if child.pid == pid]
+        with connection.answered:
+            if not connection.answered.wait_for(lambda: connection.terminated, timeout):
+                raise DapError(f"process {pid} did not end within {timeout} s")
 
     def stopped(self, timeout=TIMEOUT):
         """Wait for the next thread to stop, in any process; return where."""
