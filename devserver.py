@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 # Saves that arrive together (an editor's temp-file-and-rename, a tar of several
@@ -29,7 +30,9 @@ from pathlib import Path
 QUIET_SECONDS = 0.02
 MAX_DEBOUNCE_SECONDS = 0.5
 GO = b"go\n"
-READY = b"ready"
+# What a worker says on its ready pipe: that its code runs, then that it serves.
+RUNNING = b"running\n"
+READY = b"ready\n"
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
 # A retiring worker stops accepting within this, then finishes what it answers.
@@ -39,6 +42,10 @@ RETIRE_TIMEOUT_SECONDS = 5
 # keeps the request it answers, with the code it has, for this long (Skaffold's debug
 # mode gives the probes the same 600 s), so that a save never ends a session under way.
 PAUSED_RETIRE_SECONDS = int(os.environ.get("DEBUG_RETIRE_SECONDS", "600"))
+# Under a debugger with a client attached, debugpy holds each new worker until the client
+# attaches to it too, which an IDE that follows subprocesses does within a second or two,
+# a port-forward included. A worker still held after this is one nobody will attach to.
+HELD_SECONDS = 10
 
 
 def log(message):
@@ -51,6 +58,16 @@ def under_debugger():
     return "pydevd" in sys.modules
 
 
+def client_attached():
+    """Whether a debugger's client is attached to this process."""
+    return under_debugger() and sys.modules["debugpy"].is_client_connected()
+
+
+def without_debugger():
+    """While in this block, a process started does not run under the debugger."""
+    return sys.modules["pydevd"].skip_subprocess_arg_patch() if under_debugger() else nullcontext()
+
+
 def retire_seconds():
     """How long a replaced worker may take to finish the requests it answers."""
     return PAUSED_RETIRE_SECONDS if under_debugger() else RETIRE_TIMEOUT_SECONDS
@@ -61,6 +78,8 @@ def retire_seconds():
 
 def run_worker(fd, ready_fd):
     """Import the web stack, wait for the supervisor's go, then serve the app on fd."""
+    # Before anything slow: a debugger that holds a new process holds it before this line.
+    os.write(ready_fd, RUNNING)
     import flask  # noqa: F401  (imported now so that the swap does not pay for it)
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -255,26 +274,51 @@ class Wakeups:
 
 
 class Worker:
-    """A worker process and the pipe on which it says that it serves."""
+    """A worker process and the pipe on which it says that it runs, then that it serves."""
 
-    def __init__(self, listener):
+    def __init__(self, listener, debugged=True):
         fd = listener.fileno()
         self.ready, ready_w = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "devserver", "--worker", str(fd), str(ready_w)],
-            stdin=subprocess.PIPE,
-            pass_fds=(fd, ready_w),
-            # Its own process group: Ctrl-C in a terminal reaches only the supervisor,
-            # which retires each worker in order.
-            process_group=0,
-        )
+        # Under a debugger each worker runs under it too, unless its client does not follow.
+        self.debugged = debugged and under_debugger()
+        with nullcontext() if self.debugged else without_debugger():
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "devserver", "--worker", str(fd), str(ready_w)],
+                stdin=subprocess.PIPE,
+                pass_fds=(fd, ready_w),
+                # Its own process group: Ctrl-C in a terminal reaches only the supervisor,
+                # which retires each worker in order.
+                process_group=0,
+            )
         os.close(ready_w)
+        self.started_at = time.monotonic()
+        self.said = b""
+        self.was_held = False
+
+    def _hear(self, timeout, wakeups=None):
+        """Read what the worker said within timeout (a wakeup ends the wait); False once
+        its end of the pipe is closed."""
+        readable = wakeups.wait(timeout, self.ready) if wakeups else select.select([self.ready], [], [], timeout)[0]
+        if not readable:
+            return True
+        data = os.read(self.ready, 64)
+        self.said += data
+        return bool(data)
+
+    def held(self):
+        """Whether the debugger holds it before its code runs, waiting for a client that is
+        attached to the supervisor but does not follow new processes."""
+        if not self.debugged or self.ready is None or RUNNING in self.said:
+            return False
+        self._hear(0)
+        return (RUNNING not in self.said and time.monotonic() - self.started_at > HELD_SECONDS
+                and client_attached())
 
     def start(self, wakeups):
         """Tell the worker to load the code; return whether it serves it.
 
-        Gives up when the code takes START_TIMEOUT_SECONDS to start, or at once when
-        the supervisor is told to stop.
+        Gives up when the code takes START_TIMEOUT_SECONDS to start, when the debugger holds
+        the worker (was_held then says so), or at once when the supervisor is told to stop.
         """
         try:
             self.process.stdin.write(GO)
@@ -282,15 +326,22 @@ class Worker:
         except BrokenPipeError:
             pass  # it died since it was checked: not serving, as below
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        serving = False
-        while not wakeups.stopping and time.monotonic() < deadline:
-            if wakeups.wait(max(0, deadline - time.monotonic()), self.ready):
-                serving = os.read(self.ready, len(READY)) == READY
+        while not wakeups.stopping and READY not in self.said and time.monotonic() < deadline:
+            if self.held():
+                self.was_held = True
                 break
-        os.close(self.ready)
+            if not self._hear(min(1.0, max(0, deadline - time.monotonic())), wakeups):
+                break
+        serving = READY in self.said
         if not serving:
             self.stop()
+        self._close_pipe()
         return serving
+
+    def _close_pipe(self):
+        if self.ready is not None:
+            os.close(self.ready)
+            self.ready = None
 
     def alive(self):
         """Whether the process is still running."""
@@ -322,17 +373,22 @@ class Worker:
             self.late = False  # said already: it did not finish
         self.process.wait()
         self.process.stdin.close()
+        self._close_pipe()
         if self.late:
             log(f"worker {self.process.pid} finished its last request and stopped")
         return True
 
+    def wait(self, deadline):
+        """Wait for a retired worker to exit, at most until deadline (time.monotonic())."""
+        try:
+            self.process.wait(max(0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass  # reap kills it: it is past its time
+
     def stop(self):
         """End the process and wait for it (at most RETIRE_TIMEOUT_SECONDS + 1 s)."""
         self.retire()
-        try:
-            self.process.wait(RETIRE_TIMEOUT_SECONDS + 1)
-        except subprocess.TimeoutExpired:
-            pass  # reap kills it: it is past its time
+        self.wait(self.retired_at + RETIRE_TIMEOUT_SECONDS + 1)
         self.reap(RETIRE_TIMEOUT_SECONDS + 1)
 
 
@@ -342,10 +398,15 @@ class Supervisor:
     def __init__(self, listener, wakeups):
         self.listener = listener
         self.wakeups = wakeups
+        # Whether new workers run under the debugger: not while its client leaves them held.
+        self.debugging_workers = True
         self.active = None
-        self.spare = Worker(listener)
+        self.spare = self._new_worker()
         # Replaced workers finishing their requests: a swap never waits for them.
         self.retiring = []
+
+    def _new_worker(self):
+        return Worker(self.listener, debugged=self.debugging_workers)
 
     def swap(self):
         """Set the spare serving the code on disk, then retire the old worker.
@@ -354,11 +415,15 @@ class Supervisor:
         the old worker goes on serving the previous version.
         """
         if not self.spare.alive():
-            self.spare = Worker(self.listener)
+            self.spare = self._new_worker()
         worker, self.spare = self.spare, None
         serving = worker.start(self.wakeups)
+        if worker.was_held and not self.wakeups.stopping:
+            self._held(worker)
+            worker = self._new_worker()
+            serving = worker.start(self.wakeups)
         if not self.wakeups.stopping:
-            self.spare = Worker(self.listener)
+            self.spare = self._new_worker()
         if not serving:
             return False
         if self.active is not None:
@@ -371,6 +436,29 @@ class Supervisor:
         """Forget the replaced workers that have stopped; end those past their time."""
         grace = retire_seconds()
         self.retiring = [worker for worker in self.retiring if not worker.reap(grace)]
+
+    def _held(self, worker):
+        """Say that the debugger holds worker, and start the next ones without it."""
+        log(f"worker {worker.process.pid} is held by the debugger: the client attached to it does not"
+            f" follow new processes (it has not attached to this one in {HELD_SECONDS} s); new workers"
+            f" run without the debugger, so breakpoints stop only in code loaded before, until the"
+            f" client disconnects (docs/debugging.md)")
+        self.debugging_workers = False
+
+    def follow_the_debugger(self):
+        """Under a debugger, keep the spare one that runs: replace a spare the debugger holds,
+        and once the client that did not follow has gone, start spares under it again."""
+        if not under_debugger() or self.spare is None:
+            return
+        if self.spare.held():
+            self._held(self.spare)
+        elif self.debugging_workers or client_attached():
+            return
+        else:
+            log("the debugger's client has disconnected: new workers run under the debugger again")
+            self.debugging_workers = True
+        self.spare.stop()
+        self.spare = self._new_worker()
 
     def on_change(self, path):
         """Note a change to a Python file (called from the watcher's thread)."""
@@ -395,6 +483,7 @@ class Supervisor:
         while not self.wakeups.stopping:
             self.wakeups.wait(0.5)
             self.reap()
+            self.follow_the_debugger()
             if self.wakeups.take_change():
                 self._settle()
                 if self.wakeups.stopping:
@@ -414,10 +503,15 @@ class Supervisor:
         return 0
 
     def stop(self):
-        """End every worker, the one serving last so that it finishes its requests."""
-        for worker in (self.spare, *self.retiring, self.active):
-            if worker is not None:
-                worker.stop()
+        """End every worker at once and wait for them together, so that the stop takes at most
+        RETIRE_TIMEOUT_SECONDS + 1 s however many workers a debugger keeps paused."""
+        workers = [worker for worker in (self.spare, *self.retiring, self.active) if worker is not None]
+        for worker in workers:
+            worker.retire()
+        deadline = time.monotonic() + RETIRE_TIMEOUT_SECONDS + 1
+        for worker in workers:
+            worker.wait(deadline)
+            worker.reap(RETIRE_TIMEOUT_SECONDS + 1)
 
 
 def watch(supervisor, watch_dir):

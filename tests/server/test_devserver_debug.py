@@ -11,9 +11,9 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.support.dap import attach_to_dev_server
+from tests.support.dap import Debugger, attach_to_dev_server
 from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
-from tests.support.http import Pending, wait_until
+from tests.support.http import Pending, answers, wait_until
 from tests.support.processes import group_members
 from tests.support.servers import debug_command, free_port, running
 
@@ -21,6 +21,8 @@ pytestmark = pytest.mark.server
 SWAP_TIMEOUT = 15
 # A paused worker is reported once it outlives the normal retire time (5 s + 1 s).
 LATE_NOTICE_TIMEOUT = 15
+# What a pod has between SIGTERM and SIGKILL: terminationGracePeriodSeconds in k8s/deployment.yaml.
+GRACE_PERIOD = 30
 
 
 @pytest.fixture
@@ -41,8 +43,9 @@ def debugged(source):
 
 
 def save_and_wait_for_swap(server, source, athlete):
+    reloads = server.output().count("reloaded")
     (source / "app" / "views.py").write_text(views_answering(athlete))
-    wait_until(lambda: "reloaded" in server.output(), SWAP_TIMEOUT, what="the save being swapped in")
+    wait_until(lambda: server.output().count("reloaded") > reloads, SWAP_TIMEOUT, what="the save being swapped in")
 
 
 def test_a_breakpoint_stops_a_request_and_still_hits_after_a_save(debugged, source):
@@ -130,3 +133,40 @@ def test_a_connection_that_never_sent_a_request_does_not_keep_the_old_code(debug
     finally:
         idle.close()
     assert "is still answering a request" not in server.output()
+
+
+def test_a_client_that_does_not_follow_workers_never_holds_a_save_back(source):
+    """A simpler DAP client attaches to the supervisor only and ignores `debugpyAttach`:
+    debugpy then holds each new worker until somebody attaches to it. Every save still
+    goes live, and the log says which worker the debugger held, in those words."""
+    port = free_port()
+    with running(debug_command(port), source) as server:
+        debugger = Debugger(port, {}, follow=False)
+        try:
+            for athlete in ("First Save", "Second Save", "Third Save"):
+                save_and_wait_for_swap(server, source, athlete)
+                wait_until(lambda: answers(server.url, "/", {"athlete": athlete}), SWAP_TIMEOUT,
+                           what=f"{athlete} being served")
+        finally:
+            debugger.close()
+        output = server.output()
+    assert "is held by the debugger" in output, output
+    assert "does not start" not in output, output
+
+
+def test_a_stop_ends_every_paused_worker_at_once(debugged, source):
+    """SIGTERM with five replaced workers paused at a breakpoint: the server ends well within
+    the pod's 30 s grace period, however many there are, and leaves no process."""
+    server, debugger = debugged()
+    paused = []
+    for number in range(5):
+        Pending(server.url)
+        paused.append(debugger.stopped().pid)
+        save_and_wait_for_swap(server, source, f"Save {number}")
+    assert len(set(paused)) == 5
+    started = time.monotonic()
+    assert server.stop(timeout=60) == 0
+    took = time.monotonic() - started
+    assert took < GRACE_PERIOD / 2, f"the stop took {took:.1f} s with five paused workers"
+    for pid in paused:
+        assert not group_members(pid), f"worker {pid} outlived the server"

@@ -133,8 +133,11 @@ class Stop:
 class Debugger:
     """Attached to a debugpy adapter and to each process it reports, like an IDE."""
 
-    def __init__(self, port, breakpoints, path_mappings=()):
+    def __init__(self, port, breakpoints, path_mappings=(), follow=True):
         self.port = port
+        # False: a simpler client, attached to the first process only, that ignores the
+        # adapter's `debugpyAttach` for each new one.
+        self.follow = follow
         self.breakpoints = breakpoints  # {path: [line, ...]}
         self.path_mappings = [{"localRoot": str(local), "remoteRoot": str(remote)} for local, remote in path_mappings]
         self.events = queue.Queue()
@@ -204,7 +207,7 @@ class Debugger:
         """Attach to each new process, pass on stops, and note exits."""
         while True:
             connection, name, body = self.events.get()
-            if name == "debugpyAttach":
+            if name == "debugpyAttach" and self.follow:
                 try:
                     child = self._attach(body)
                 except (DapError, OSError):
