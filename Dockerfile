@@ -1,6 +1,7 @@
-# The favorite athlete server. Two targets:
-#   dev  - reloads within milliseconds when a synced .py file changes (devserver.py)
-#   prod - Granian (serve.py), no dev tooling
+# The favorite athlete server. Three targets:
+#   dev   - reloads within milliseconds when a synced .py file changes (devserver.py)
+#   debug - the dev image under debugpy (`make debug`, `make tilt-debug`)
+#   prod  - Granian (serve.py), no dev tooling
 # BASE_IMAGE is any image with python3 and its venv module; CI builds a local
 # stand-in because it cannot pull the official one.
 ARG BASE_IMAGE=python:3.12-slim-bookworm
@@ -36,13 +37,22 @@ USER 10001:10001
 EXPOSE 5000
 CMD ["python3", "-m", "devserver"]
 
+# debugpy on a path of its own, so that the debug image adds it as one layer above the
+# dev image, and the dev image never carries it.
+FROM venv AS debug-packages
+COPY requirements-debug.txt /tmp/requirements/
+RUN pip install --no-cache-dir --disable-pip-version-check --require-hashes --no-deps \
+      --target /opt/debug-packages -r /tmp/requirements/requirements-debug.txt
+
 # `make debug`, `tilt up -- --debug`: the dev server under debugpy, which follows each
 # worker a save starts. It listens on the pod's loopback only: it reaches a laptop
 # through a port-forward, never through the pod's network. A command that already runs
 # debugpy is one `skaffold debug` keeps (no helper image to pull). Frozen stdlib
 # modules cost nothing here: breakpoints are set in app/, never in the stdlib.
 FROM dev AS debug
-ENV PYDEVD_DISABLE_FILE_VALIDATION=1
+COPY --from=debug-packages /opt/debug-packages /opt/debug-packages
+ENV PYDEVD_DISABLE_FILE_VALIDATION=1 \
+    PYTHONPATH=/opt/debug-packages
 CMD ["python3", "-m", "debugpy", "--listen", "127.0.0.1:5678", "-m", "devserver"]
 
 FROM venv AS prod-venv

@@ -181,6 +181,7 @@ lock: | $(UV) ## Resolve pyproject.toml into uv.lock and export the images' requ
 requirements: | $(UV) ## Export requirements*.txt (what the Dockerfile installs, with hashes) from uv.lock.
 	$(UV_EXPORT) --no-default-groups --output-file requirements.txt
 	$(UV_EXPORT) --only-group dev --output-file requirements-dev.txt
+	$(UV_EXPORT) --only-group debug --output-file requirements-debug.txt
 	$(UV_EXPORT) --only-group prod --output-file requirements-prod.txt
 
 ##@ Benchmarks

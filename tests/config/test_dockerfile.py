@@ -56,17 +56,45 @@ def test_prod_carries_no_dev_tooling(dockerfile):
 def test_debug_is_the_dev_image_under_debugpy_on_the_pods_loopback_only(dockerfile):
     debug = dockerfile.stages["debug"]
     assert debug.base == "dev"
-    assert [kind for kind, _ in debug.instructions if kind in ("COPY", "RUN", "USER")] == []
+    # One layer above the dev image: the debugger's packages, nothing run, the same user.
+    assert [(kind, arg.split()[0]) for kind, arg in debug.instructions if kind in ("COPY", "RUN", "USER")] == [
+        ("COPY", "--from=debug-packages")]
+    assert "PYTHONPATH=/opt/debug-packages" in debug.last("ENV")
     command = json.loads(debug.last("CMD"))
     # The shape `skaffold debug` keeps as it is (transform_python.go: `-m debugpy --listen`).
     assert command == ["python3", "-m", "debugpy", "--listen", "127.0.0.1:5678", "-m", "devserver"]
     assert json.loads(dockerfile.stages["dev"].last("CMD")) == ["python3", "-m", "devserver"]
 
 
-def test_debugpy_is_in_the_dev_requirements_only():
-    assert "\ndebugpy==" in (REPO / "requirements-dev.txt").read_text()
-    for name in ("requirements.txt", "requirements-prod.txt"):
+def test_debugpy_is_in_the_debug_requirements_only():
+    assert "\ndebugpy==" in (REPO / "requirements-debug.txt").read_text()
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-prod.txt"):
         assert "debugpy" not in (REPO / name).read_text(), name
+
+
+def installed_requirements(dockerfile, target):
+    """The requirements files that the stages target is built from install."""
+    found, stages, seen = set(), [target], set()
+    while stages:
+        name = stages.pop()
+        if name in seen or name not in dockerfile.stages:
+            continue  # a stage once, and the base image is none
+        seen.add(name)
+        stage = dockerfile.stages[name]
+        stages.append(stage.base)
+        for kind, argument in stage.instructions:
+            if kind == "COPY" and argument.startswith("--from="):
+                stages.append(argument.split()[0].removeprefix("--from="))
+            if kind == "RUN":
+                found.update(Path(path).name for path in re.findall(r"-r (\S+)", argument))
+    return found
+
+
+def test_each_image_installs_only_the_packages_it_runs(dockerfile):
+    assert installed_requirements(dockerfile, "prod") == {"requirements.txt", "requirements-prod.txt"}
+    assert installed_requirements(dockerfile, "dev") == {"requirements.txt", "requirements-dev.txt"}
+    assert installed_requirements(dockerfile, "debug") == {
+        "requirements.txt", "requirements-dev.txt", "requirements-debug.txt"}
 
 
 def test_hadolint_finds_nothing():

@@ -11,7 +11,7 @@ import pytest
 from tests.support.edits import REPO
 from tests.support.layers import cannot_run
 
-EXPORTS = ("requirements.txt", "requirements-dev.txt", "requirements-prod.txt")
+EXPORTS = ("requirements.txt", "requirements-dev.txt", "requirements-debug.txt", "requirements-prod.txt")
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,12 @@ def test_prod_holds_no_dev_tooling(prod_image):
     docker("run", "--rm", prod_image, "python3", "-c", script)
 
 
+def test_dev_holds_no_debugger(dev_image):
+    # `make debug` builds the debug image, which adds debugpy; `make dev` never loads it.
+    script = "import importlib.util as u, sys; sys.exit(1 if u.find_spec('debugpy') else 0)"
+    docker("run", "--rm", dev_image, "python3", "-c", script)
+
+
 def test_dev_can_receive_synced_files(dev_image):
     owner = docker("run", "--rm", dev_image, "stat", "-c", "%u", "/app/app", "/app/app/views.py")
     assert owner.split() == [str(APP_UID)] * 2
