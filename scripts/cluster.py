@@ -94,13 +94,18 @@ def answers():
     return kubectl("get", "--raw", "/readyz", "--request-timeout=5s", timeout=30)[0] == 0
 
 
+def node_runtimes():
+    """The container runtime of each node, by name (docker, containerd, cri-o); [] when unknown."""
+    code, runtimes = kubectl("get", "nodes", "--output",
+                             "jsonpath={range .items[*]}{.status.nodeInfo.containerRuntimeVersion}{'\\n'}{end}")
+    return [runtime.partition("://")[0] for runtime in runtimes.split()] if code == 0 else []
+
+
 def nodes_run_docker():
     """Whether every node runs its containers on Docker: then an image that Skaffold built
     into the same engine is already where the pods run."""
-    code, runtimes = kubectl("get", "nodes", "--output",
-                             "jsonpath={range .items[*]}{.status.nodeInfo.containerRuntimeVersion}{'\\n'}{end}")
-    found = runtimes.split()
-    return code == 0 and bool(found) and all(runtime.startswith("docker://") for runtime in found)
+    runtimes = node_runtimes()
+    return bool(runtimes) and all(runtime == "docker" for runtime in runtimes)
 
 
 def choose(environment=os.environ):
@@ -177,6 +182,15 @@ def main(argv):
         started = tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
         if started:
             return started
+        runtimes = sorted(set(node_runtimes()) - {"docker"})
+        if runtimes:
+            profile = os.environ.get("MINIKUBE_PROFILE") or "minikube"
+            runtime = " and ".join(runtimes)
+            print(f"cluster: stopping: minikube profile {profile} runs its containers on {runtime}, not "
+                  "Docker, so an image the loop builds into its Docker engine never reaches its pods: "
+                  f"recreate it on Docker with `minikube delete -p {profile}` then `make cluster`, or "
+                  "run the loop on another profile with MINIKUBE_PROFILE=NAME", file=sys.stderr)
+            return 1
     # The cluster it uses, as it is, gets a controller for the Ingress where it has none. The
     # loop does not need one (it forwards the Service to 127.0.0.1): a failure only warns.
     if subprocess.run([sys.executable, str(SCRIPTS / "ingress.py"), "up"]).returncode:

@@ -21,6 +21,9 @@ if minikube -p "$profile" status >/dev/null 2>&1; then
   echo "cluster: minikube profile $profile is running"
   minikube -p "$profile" update-context
 else
-  minikube -p "$profile" start --kubernetes-version "v${KUBERNETES_VERSION:?the Makefile sets it from versions.env}"
+  # Docker, said explicitly: minikube 1.39 makes containerd the default, and the loop builds
+  # into the Docker engine that runs the pods.
+  minikube -p "$profile" start --container-runtime=docker \
+    --kubernetes-version "v${KUBERNETES_VERSION:?the Makefile sets it from versions.env}"
 fi
 kubectl config use-context "$profile"

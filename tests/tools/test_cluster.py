@@ -32,7 +32,7 @@ esac
 echo "minikube $*" >>"$FAKE_LOG"
 case "$*" in
   "version --short") echo v1.38.1 ;;
-  *status*) exit 7 ;;
+  *status*) [ -n "$FAKE_MINIKUBE_RUNNING" ] || exit 7 ;;
 esac
 """,
 }
@@ -60,7 +60,7 @@ def cluster(tmp_path):
 
 def started_minikube(calls):
     """Whether minikube was asked to start."""
-    return "minikube -p minikube start --kubernetes-version v1.35.4" in calls
+    return "minikube -p minikube start --container-runtime=docker --kubernetes-version v1.35.4" in calls
 
 
 @pytest.mark.parametrize(("context", "cluster_name"), [
@@ -121,6 +121,26 @@ def test_otherwise_minikube_starts_as_it_always_did(cluster, context, env, reaso
     # Traefik in place of minikube's ingress-nginx addon, retired upstream.
     assert "addons enable ingress" not in calls
     assert "kubectl --namespace favorite-athlete-ingress rollout status deployment/traefik --timeout 180s" in calls
+
+
+@pytest.mark.parametrize("runtime", ["containerd://2.1.4", "cri-o://1.34.1"])
+def test_a_running_minikube_profile_on_another_runtime_is_refused(cluster, runtime):
+    """minikube 1.39 starts on containerd by default: a profile made so cannot see the images
+    the loop builds into its Docker engine."""
+    code, output, calls = cluster("up", "minikube", runtime=runtime, FAKE_MINIKUBE_RUNNING="1")
+    assert code == 1
+    name = runtime.partition(":")[0]
+    assert f"cluster: stopping: minikube profile minikube runs its containers on {name}, not Docker" in output
+    assert "minikube delete -p minikube" in output
+    assert not started_minikube(calls) and "minikube -p minikube start" not in calls
+    assert "traefik" not in calls
+
+
+def test_a_running_minikube_profile_on_docker_is_used(cluster):
+    code, output, calls = cluster("up", "minikube", FAKE_MINIKUBE_RUNNING="1")
+    assert code == 0, output
+    assert "cluster: minikube profile minikube is running" in output
+    assert "minikube -p minikube start" not in calls
 
 
 def test_a_local_cluster_that_does_not_answer_gets_minikube_and_says_why(cluster):
