@@ -14,8 +14,8 @@ Skaffold ends.
 
 It also closes a gap at start-up. Skaffold takes its baseline of file times only after the
 deploy, its hooks and the port-forward (runner/dev.go): a save made before that looks
-unchanged to it until the file is saved again. So once Skaffold watches the tree, the
-companion brings every container it has seen up to date once more.
+unchanged to it until the file is saved again. So until Skaffold watches the tree, the
+companion copies each save into every container it has seen itself.
 
 Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
   resync.py start        start the companion of this `skaffold dev`, unless it runs already
@@ -44,12 +44,13 @@ DESTINATION = "/app"
 # copied by Skaffold: copy again until the tree held still, at most this often.
 PASSES = 5
 STATE_DIR = Path(tempfile.gettempdir()) / "favorite-athlete-resync"
-# Where Skaffold's watch cannot be seen (no /proc: macOS), the catch-up comes this long after
-# the deploy instead: Skaffold takes its baseline a second or two after the hook. Where it can
-# (Linux), the catch-up waits for the watch, at most CATCH_UP_WATCH_SECONDS (the polling
-# trigger holds no watch).
-CATCH_UP_SECONDS = 10
-CATCH_UP_WATCH_SECONDS = 120
+# Skaffold takes its baseline a second or two after the hook. Until then the companion copies
+# each save itself: until Skaffold's notify trigger holds its watch on the tree, where /proc
+# shows it (Linux), else (the polling trigger of `make dev`, which holds none, or macOS) for
+# this long after the deploy, well past the baseline. A save then may be copied twice, by
+# Skaffold and by the companion; the second copy finds the files current and writes nothing.
+CATCH_UP_SECONDS = 30
+CATCH_UP_POLL_SECONDS = 0.2
 # Runs in the container: writes the files of the tar on stdin that differ, removes the
 # Python files under the source folder that the tar lacks, prints how many of each.
 APPLY = """
@@ -167,7 +168,12 @@ class Companion:
         self.selector = f"{APP_SELECTOR},skaffold.dev/run-id={run_id}"
         self.work_dir = work_dir
         self.seen = {}   # (namespace, pod, container) -> container ID already synced
+        # Container IDs whose first sync is done: the catch-up copies saves into those only,
+        # so that a container that has just started is healed, and named, by its own sync.
+        self.healed = set()
         self.lock = threading.Lock()
+        # One sync at a time into each container: its own, or the catch-up's.
+        self.syncing = {}
         self.watches = []
 
     def on_pod(self, pod):
@@ -183,29 +189,50 @@ class Companion:
                     continue
                 self.seen[key] = container_id
             why = "restarted container" if before else "new container"
-            threading.Thread(target=self.heal, args=(namespace, pod, container, why), daemon=True).start()
+            threading.Thread(target=self.heal, args=(namespace, pod, container, why, container_id),
+                             daemon=True).start()
 
-    def heal(self, namespace, pod, container, why):
-        """Sync one container and say what changed."""
-        try:
-            written, removed = sync(self.context, namespace, pod, container, self.work_dir)
-        except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
-            say(f"could not sync {SOURCE}/ into {pod} ({why}): {error}")
-            return
+    def heal(self, namespace, pod, container, why, container_id):
+        """Sync one container, unless another has taken its place since container_id was
+        seen (that one has a sync of its own), and say what changed."""
+        key = (namespace, pod, container)
+        with self.lock:
+            syncing = self.syncing.setdefault(key, threading.Lock())
+        with syncing:
+            if self.seen.get(key) != container_id:
+                return
+            try:
+                written, removed = sync(self.context, namespace, pod, container, self.work_dir)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+                say(f"could not sync {SOURCE}/ into {pod} ({why}): {error}")
+                return
+            self.healed.add(container_id)
         if written or removed:
             say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
 
     def catch_up(self, skaffold_pid):
-        """Once Skaffold watches the tree, sync every container seen so far again: a save
-        made before Skaffold's baseline reaches them too."""
-        visible = Path(f"/proc/{skaffold_pid}/fdinfo").is_dir()
-        deadline = time.monotonic() + (CATCH_UP_WATCH_SECONDS if visible else CATCH_UP_SECONDS)
-        while not watches(skaffold_pid, self.work_dir / SOURCE) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        with self.lock:
-            known = list(self.seen)
-        for namespace, pod, container in known:
-            self.heal(namespace, pod, container, "saved before Skaffold watched for saves")
+        """Until Skaffold watches the tree, copy each save into every container seen so far:
+        a save made before Skaffold's baseline reaches them too."""
+        deadline = time.monotonic() + CATCH_UP_SECONDS
+        copied = tree(self.work_dir)
+        while True:
+            watched = watches(skaffold_pid, self.work_dir / SOURCE) or time.monotonic() > deadline
+            saved = tree(self.work_dir)
+            if saved != copied:
+                with self.lock:
+                    known = [(*key, container_id) for key, container_id in self.seen.items()
+                             if container_id in self.healed]
+                copies = [threading.Thread(target=self.heal, args=(namespace, pod, container,
+                                                                   "saved before Skaffold watched for saves", cid))
+                          for namespace, pod, container, cid in known]
+                for copy in copies:
+                    copy.start()
+                for copy in copies:
+                    copy.join()
+                copied = saved
+            if watched:
+                return
+            time.sleep(CATCH_UP_POLL_SECONDS)
 
     def watch(self, namespace, alive):
         """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""

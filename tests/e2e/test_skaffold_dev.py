@@ -4,16 +4,18 @@ pod without a rebuild or a restart, a broken save that keeps the last good answe
 unit test that blocks a deploy, and Ctrl-C that removes what it deployed."""
 
 import re
+import threading
+import time
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
 from tests.support.edits import REPO, broken_views, errors_refusing_with, views_answering
 from tests.support.http import request, wait_until
-from tests.support.processes import processes_in
 from tests.support.kube import (Background, app_pods, forwards_to_each, leftovers, pod_logs,
                                 replace_one_and_restart_another, wait_for_every_pod, wait_for_every_pod_to_serve,
-                                wait_for_ready_pods)
+                                wait_for_nothing_left, wait_for_ready_pods)
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"
@@ -68,7 +70,7 @@ def test_it_runs_skaffold_dev_on_the_current_local_cluster(skaffold_dev, cluster
     output = skaffold_dev.output()
     used = f"cluster: using the current context, {cluster} is a local cluster"
     assert used in output or (cluster == "minikube" and "cluster: using minikube" in output), output[:3000]
-    assert "skaffold dev --watch-poll-interval=100" in output
+    assert "skaffold dev --trigger=polling --watch-poll-interval=100" in output
 
 
 def test_it_deploys_the_dev_image_and_forwards_the_service_to_localhost(skaffold_dev, pods):
@@ -98,6 +100,40 @@ def test_a_save_is_served_by_every_pod_without_a_rebuild_or_restart(skaffold_dev
     assert app_pods() == before, "a pod was replaced or restarted"
     after = skaffold_dev.output()[since:]
     assert "Syncing" in after and "Building [" not in after
+
+
+@contextmanager
+def written_without_pause(path, every=0.01, limit=120):
+    """A file inside the project that grows every 10 ms while the block runs (a log that
+    `make dev 2>&1 | tee dev.log` writes, say), for at most limit seconds."""
+    stop = threading.Event()
+
+    def write():
+        deadline = time.monotonic() + limit
+        with open(path, "a") as log:
+            while not stop.wait(every) and time.monotonic() < deadline:
+                log.write(f"{time.time():.3f} a line of a busy log\n")
+                log.flush()
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        writer.join()
+        path.unlink(missing_ok=True)
+
+
+def test_a_file_written_without_pause_in_the_project_holds_no_save_back(skaffold_dev, pods, edit, workspace):
+    """Skaffold's notify trigger waits for a pause in every file event under the project,
+    so a log that never pauses held back each save; `make dev` polls the sources instead."""
+    _, urls = pods
+    with written_without_pause(workspace / "busy.log"):
+        time.sleep(1)  # the log has grown for a while before the save
+        edit("app/views.py", views_answering("Saved Beside A Busy Log"))
+        wait_for_every_pod(urls, "/", {"athlete": "Saved Beside A Busy Log"}, SYNC_TIMEOUT,
+                           "the save in every pod while a log grows in the project")
 
 
 def test_a_broken_save_keeps_the_last_good_answer_and_the_fix_goes_live(skaffold_dev, pods, edit):
@@ -157,5 +193,6 @@ def test_ctrl_c_removes_what_it_deployed(skaffold_dev, workspace):
     assert "Cleaning up..." in skaffold_dev.output()
     assert not skaffold_dev.left_running, f"processes of make dev outlived it: {skaffold_dev.left_running}"
     # The companion runs in a session of its own, so that Ctrl-C ends Skaffold first.
-    wait_until(lambda: not processes_in(workspace, "watch"), 10, interval=0.2, what="the resync companion ending")
+    forwarded = re.search(r"remote port 5000 -> http://127\.0\.0\.1:(\d+)", skaffold_dev.output())
+    wait_for_nothing_left(workspace, [int(forwarded.group(1))], "Ctrl-C in make dev")
     wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make dev deployed being gone")

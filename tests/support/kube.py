@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from contextlib import ExitStack, contextmanager, suppress
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from tests.support.edits import REPO
 from tests.support.http import answers, request, wait_until
-from tests.support.processes import command_line, group_members
+from tests.support.processes import command_line, group_members, processes_in
 from tests.support.servers import free_port
 
 APP_SELECTOR = "app=flask-app"
@@ -249,12 +250,13 @@ class Background:
             raise AssertionError(f"{error}\n--- its output ---\n{self.output()[since:][-3000:]}") from None
         return found[0]
 
-    def interrupt(self, timeout):
-        """Send SIGINT, as Ctrl-C does; return its exit status, killing it after timeout.
-        The command lines of those of its processes still running STRAGGLER_SECONDS after it
-        ended are then in self.left_running."""
+    def interrupt(self, timeout, sig=signal.SIGINT):
+        """Send SIGINT to its process group, as Ctrl-C does (SIGHUP: as closing its terminal
+        does); return its exit status, killing it after timeout. The command lines of those
+        of its processes still running STRAGGLER_SECONDS after it ended are then in
+        self.left_running."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
+            os.killpg(self.process.pid, sig)
         try:
             return self.process.wait(timeout)
         finally:
@@ -278,6 +280,36 @@ class Background:
             self.process.wait()
         self._log.close()
 
+
+
+def listening(port):
+    """Whether something accepts connections on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def left_behind(workspace, ports):
+    """What a loop run in workspace left, outside its process group: a resync companion
+    (a session of its own), anything listening on the ports of 127.0.0.1 it forwarded."""
+    found = [f"resync companion, pid {pid}" for pid in processes_in(workspace, "watch")]
+    return found + [f"a listener on 127.0.0.1:{port}" for port in ports if listening(port)]
+
+
+def wait_for_nothing_left(workspace, ports, what):
+    """Wait STRAGGLER_SECONDS for left_behind(workspace, ports) to be empty."""
+    found = []
+
+    def nothing():
+        found[:] = left_behind(workspace, ports)
+        return not found
+
+    try:
+        wait_until(nothing, STRAGGLER_SECONDS, interval=0.2, what=f"{what} leaving nothing behind")
+    except AssertionError as error:
+        raise AssertionError(f"{error}: {found}") from None
 
 
 def tilt(*args, workspace, env, timeout=120):
