@@ -13,7 +13,8 @@ from tests.support.dap import DapError, attach_to_dev_server
 from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.files import launch_configuration
 from tests.support.http import Pending, answers, wait_until
-from tests.support.kube import Background, kubectl, leftovers, pod_logs, run, wait_for_ready_pods
+from tests.support.kube import (Background, kubectl, leftovers, pod_logs, run, wait_for_nothing_left,
+                                wait_for_ready_pods)
 from tests.support.pod_security import violations
 from tests.support.servers import free_port
 
@@ -104,6 +105,7 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
         debug.kill()
     assert "Cleaning up..." in debug.output()
     assert not debug.left_running, f"processes of make debug outlived it: {debug.left_running}"
+    wait_for_nothing_left(workspace, [int(app.group(1)), int(debugger_port.group(1))], "Ctrl-C in make debug")
     wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make debug deployed being gone")
 
 
@@ -121,8 +123,9 @@ def test_make_tilt_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(work
         finally:
             debugger.close()
         up.interrupt(60)
+        assert not up.left_running, f"processes of make tilt-debug outlived it: {up.left_running}"
+        wait_for_nothing_left(workspace, [5000, debug_port], "Ctrl-C in make tilt-debug")
     finally:
         up.kill()
         run("tilt", "down", cwd=workspace, env=tool_env, timeout=120)
-    assert not up.left_running, f"processes of make tilt-debug outlived it: {up.left_running}"
     wait_until(lambda: leftovers() == [], 120, interval=1, what="everything tilt deployed being gone")
