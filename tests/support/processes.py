@@ -33,6 +33,18 @@ def command_line(pid):
         return ""
 
 
+def where(pid):
+    """What process pid and each of its threads waits in: 'TID state wchan', one a line."""
+    found = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*"), key=lambda path: int(path.name)):
+        try:
+            state = (task / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            found.append(f"{task.name} {state} {(task / 'wchan').read_text() or '-'}")
+        except OSError:
+            continue  # it ended while we looked
+    return "\n".join(found)
+
+
 def tree(pid):
     """pid and all its descendants."""
     pids = [pid]

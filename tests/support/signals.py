@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
-from tests.support.processes import handles, processes_in
+from tests.support.processes import handles, processes_in, where
 from tests.support.servers import Server, copy_of_source
 
 EXIT_WITHIN = 2.0
@@ -45,6 +45,9 @@ def signal_round(command, source, moment, sig, rng, leftover_argument):
         status = None
     took = time.monotonic() - sent
     orphans = [pid for pid in processes_in(source, leftover_argument) if pid != server.process.pid]
+    # Where each process still running waits, for a round that went wrong (a zombie shows none).
+    stuck = ([server.process.pid] if status is None else []) + orphans
+    waiting = {pid: where(pid) for pid in stuck}
     if server.process.poll() is None:
         server.process.kill()
     server.wait(10)  # closes the log
@@ -56,7 +59,8 @@ def signal_round(command, source, moment, sig, rng, leftover_argument):
     if status == 0 and not orphans:
         return took, None
     return took, (f"{moment.__name__}, {sig.name}: exit status {status} after {took:.2f} s, "
-                  f"processes left {orphans}\n{server.output()[-2000:]}")
+                  f"processes left {orphans}\n{server.output()[-2000:]}\n"
+                  + "".join(f"process {pid}, threads waiting in:\n{threads}\n" for pid, threads in waiting.items()))
 
 
 def every_signal_ends_it(command, moments, rounds, seed, base, leftover_argument):
