@@ -30,7 +30,7 @@ export PATH := $(CURDIR)/bin:$(PATH)
 # serving it; at 100 ms Skaffold uses about 6 % of one core while idle, against 0.1 % for
 # notify (docs/performance.md: which trigger).
 WATCH_POLL_MS ?= 100
-SKAFFOLD_WATCH := --trigger=polling --watch-poll-interval=$(WATCH_POLL_MS)
+WATCH_FLAGS := --trigger=polling --watch-poll-interval=$(WATCH_POLL_MS)
 # A closed terminal ends the loop as Ctrl-C does, deployment removed (scripts/foreground.py).
 FOREGROUND := $(PYTHON) scripts/foreground.py
 # Where `make curl` reaches the Ingress; empty: found from the cluster (see scripts/curl-ingress.sh).
@@ -94,12 +94,12 @@ cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
 	$(TOOLS) ensure skaffold
-	$(FOREGROUND) skaffold dev $(SKAFFOLD_WATCH)
+	$(FOREGROUND) skaffold dev $(WATCH_FLAGS)
 
 .PHONY: debug
 debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
 	$(TOOLS) ensure skaffold
-	$(FOREGROUND) skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(SKAFFOLD_WATCH)
+	$(FOREGROUND) skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS)
 
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
