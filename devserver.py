@@ -287,7 +287,7 @@ class Worker:
                 stdin=subprocess.PIPE,
                 pass_fds=(fd, ready_w),
                 # Its own process group: Ctrl-C in a terminal reaches only the supervisor,
-                # which retires each worker in order.
+                # which retires every worker itself.
                 process_group=0,
             )
         os.close(ready_w)
@@ -387,9 +387,18 @@ class Worker:
 
     def stop(self):
         """End the process and wait for it (at most RETIRE_TIMEOUT_SECONDS + 1 s)."""
-        self.retire()
-        self.wait(self.retired_at + RETIRE_TIMEOUT_SECONDS + 1)
-        self.reap(RETIRE_TIMEOUT_SECONDS + 1)
+        end([self])
+
+
+def end(workers):
+    """Ask workers to stop all at once, wait for them together, and kill those still running
+    RETIRE_TIMEOUT_SECONDS + 1 s later, however many a debugger keeps paused."""
+    for worker in workers:
+        worker.retire()
+    deadline = time.monotonic() + RETIRE_TIMEOUT_SECONDS + 1
+    for worker in workers:
+        worker.wait(deadline)
+        worker.reap(RETIRE_TIMEOUT_SECONDS + 1)
 
 
 class Supervisor:
@@ -503,15 +512,8 @@ class Supervisor:
         return 0
 
     def stop(self):
-        """End every worker at once and wait for them together, so that the stop takes at most
-        RETIRE_TIMEOUT_SECONDS + 1 s however many workers a debugger keeps paused."""
-        workers = [worker for worker in (self.spare, *self.retiring, self.active) if worker is not None]
-        for worker in workers:
-            worker.retire()
-        deadline = time.monotonic() + RETIRE_TIMEOUT_SECONDS + 1
-        for worker in workers:
-            worker.wait(deadline)
-            worker.reap(RETIRE_TIMEOUT_SECONDS + 1)
+        """End every worker at once (see end)."""
+        end([worker for worker in (self.spare, *self.retiring, self.active) if worker is not None])
 
 
 def watch(supervisor, watch_dir):
