@@ -5,7 +5,6 @@ without attaching again; the pod still meets the restricted profile; Ctrl-C (or 
 leaves nothing behind."""
 
 import json
-import re
 
 import pytest
 
@@ -13,8 +12,8 @@ from tests.support.dap import DapError, attach_to_dev_server
 from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.files import launch_configuration
 from tests.support.http import Pending, answers, wait_until
-from tests.support.kube import (Background, kubectl, leftovers, pod_logs, run, wait_for_nothing_left,
-                                wait_for_ready_pods)
+from tests.support.kube import (SKAFFOLD_APP_FORWARD, SKAFFOLD_FORWARD, Background, check_a_clean_stop, kubectl,
+                                leftovers, pod_logs, run, wait_for_ready_pods)
 from tests.support.pod_security import violations
 from tests.support.servers import free_port
 
@@ -25,7 +24,6 @@ ATTACH_TIMEOUT = 60
 SYNC_TIMEOUT = 30
 # Where `make tilt-debug` forwards the app, as `make tilt` does.
 APP_URL = "http://127.0.0.1:5000"
-SKAFFOLD_FORWARD = r"Port forwarding {resource} in namespace default, remote port {port} -> http://127\.0\.0\.1:(\d+)"
 
 
 def attach(workspace, port):
@@ -92,7 +90,7 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
         # What IDEs that follow Skaffold's debug events read: a Python runtime on 5678.
         config = json.loads(found["metadata"]["annotations"]["debug.cloud.google.com/config"])
         assert config["flask-app"]["runtime"] == "python" and config["flask-app"]["ports"]["dap"] == 5678
-        app = debug.wait_for_output(SKAFFOLD_FORWARD.format(resource="service/flask-app-service", port=5000), 60)
+        app = debug.wait_for_output(SKAFFOLD_APP_FORWARD, 60)
         debugger_port = debug.wait_for_output(SKAFFOLD_FORWARD.format(resource=f"pod/{pod}", port=5678), 60)
         assert "skaffold-debug-support" not in debug.output(), "Skaffold wanted its helper image"
         debugger = attach(workspace, int(debugger_port.group(1)))
@@ -103,10 +101,7 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
         debug.interrupt(120)
     finally:
         debug.kill()
-    assert "Cleaning up..." in debug.output()
-    assert not debug.left_running, f"processes of make debug outlived it: {debug.left_running}"
-    wait_for_nothing_left(workspace, [int(app.group(1)), int(debugger_port.group(1))], "Ctrl-C in make debug")
-    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make debug deployed being gone")
+    check_a_clean_stop(debug, workspace, [int(app.group(1)), int(debugger_port.group(1))], "make debug")
 
 
 def test_make_tilt_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace, tool_env, edit,
@@ -123,8 +118,7 @@ def test_make_tilt_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(work
         finally:
             debugger.close()
         up.interrupt(60)
-        assert not up.left_running, f"processes of make tilt-debug outlived it: {up.left_running}"
-        wait_for_nothing_left(workspace, [5000, debug_port], "Ctrl-C in make tilt-debug")
+        check_a_clean_stop(up, workspace, [5000, debug_port], "make tilt-debug", deployed_gone=False)
     finally:
         up.kill()
         run("tilt", "down", cwd=workspace, env=tool_env, timeout=120)

@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from tests.support.http import answers, wait_until
-from tests.support.kube import Background, leftovers, run, wait_for_nothing_left, wait_for_ready_pods
+from tests.support.kube import SKAFFOLD_APP_FORWARD, Background, check_a_clean_stop, run, wait_for_ready_pods
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
@@ -22,15 +22,12 @@ def test_closing_the_terminal_of_make_dev_ends_it_as_ctrl_c_does(workspace, tool
     dev = Background(["make", "dev"], workspace, tool_env, tmp_path_factory.mktemp("hangup") / "dev.log")
     try:
         dev.wait_for_output(r"Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
-        port = int(re.search(r"remote port 5000 -> http://127\.0\.0\.1:(\d+)", dev.output()).group(1))
+        port = int(re.search(SKAFFOLD_APP_FORWARD, dev.output()).group(1))
         assert answers(f"http://127.0.0.1:{port}")
         dev.interrupt(120, signal.SIGHUP)
     finally:
         dev.kill()
-    assert not dev.left_running, f"processes of make dev outlived its terminal: {dev.left_running}"
-    wait_for_nothing_left(workspace, [port], "closing make dev's terminal")
-    assert "Cleaning up..." in dev.output()
-    wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make dev deployed being gone")
+    check_a_clean_stop(dev, workspace, [port], "make dev, its terminal closed")
 
 
 def test_closing_the_terminal_of_make_tilt_ends_it(workspace, tool_env, tmp_path_factory):
@@ -42,8 +39,8 @@ def test_closing_the_terminal_of_make_tilt_ends_it(workspace, tool_env, tmp_path
         app = f"http://127.0.0.1:{TILT_APP_PORT}"
         wait_until(lambda: answers(app), 120, interval=0.5, what=f"Tilt forwarding {app}")
         up.interrupt(60, signal.SIGHUP)
-        assert not up.left_running, f"processes of make tilt outlived its terminal: {up.left_running}"
-        wait_for_nothing_left(workspace, [TILT_APP_PORT, api_port], "closing make tilt's terminal")
+        check_a_clean_stop(up, workspace, [TILT_APP_PORT, api_port], "make tilt, its terminal closed",
+                           deployed_gone=False)
     finally:
         up.kill()
         run("tilt", "down", cwd=workspace, env=tool_env, timeout=120)

@@ -24,6 +24,9 @@ APP_SELECTOR = "app=flask-app"
 # What the project deploys: each kind, by the label every manifest carries.
 DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
 STRAGGLER_SECONDS = 10
+# How Skaffold reports a port-forward; the group is the local port on 127.0.0.1.
+SKAFFOLD_FORWARD = r"Port forwarding {resource} in namespace default, remote port {port} -> http://127\.0\.0\.1:(\d+)"
+SKAFFOLD_APP_FORWARD = SKAFFOLD_FORWARD.format(resource="service/flask-app-service", port=5000)
 # What a running make passes to the commands of its recipes.
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR")
 
@@ -310,6 +313,16 @@ def wait_for_nothing_left(workspace, ports, what):
         wait_until(nothing, STRAGGLER_SECONDS, interval=0.2, what=f"{what} leaving nothing behind")
     except AssertionError as error:
         raise AssertionError(f"{error}: {found}") from None
+
+
+def check_a_clean_stop(loop, workspace, ports, what, deployed_gone=True):
+    """After loop.interrupt(): none of its processes outlived it, nothing is left behind
+    (left_behind), and, for Skaffold, it cleaned up what it deployed."""
+    assert not loop.left_running, f"processes of {what} outlived it: {loop.left_running}"
+    wait_for_nothing_left(workspace, ports, what)
+    if deployed_gone:
+        assert "Cleaning up..." in loop.output()
+        wait_until(lambda: leftovers() == [], 120, interval=1, what=f"everything {what} deployed being gone")
 
 
 def tilt(*args, workspace, env, timeout=120):
