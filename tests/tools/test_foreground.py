@@ -1,7 +1,8 @@
 """scripts/foreground.py (`make dev`, `make debug`): a closed terminal ends the loop as Ctrl-C does.
 
 The loop stands in as a small Python command that, like Skaffold, cleans up on SIGINT and
-has no handler of its own for SIGHUP.
+SIGTERM, takes no further signal once it does (a SIGTERM to the process group reaches it
+twice: directly, and passed on by foreground.py), and has no handler of its own for SIGHUP.
 """
 
 import os
@@ -17,10 +18,12 @@ from tests.support.processes import group_members
 
 SCRIPT = REPO / "scripts" / "foreground.py"
 LOOP = """
-import signal, sys, time
+import os, signal, time
 def clean_up(signum, frame):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     print("cleaning up after", signal.Signals(signum).name, flush=True)
-    sys.exit(0)
+    os._exit(0)
 signal.signal(signal.SIGINT, clean_up)
 signal.signal(signal.SIGTERM, clean_up)
 print("watching", flush=True)
