@@ -9,7 +9,6 @@ copy can be removed in between: then the pods can only get the image from the re
 """
 
 import json
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -18,32 +17,14 @@ import pytest
 
 from tests.support.contract import check_contract
 from tests.support.docker import docker
-from tests.support.http import request, wait_until
+from tests.support.http import wait_until
 from tests.support.kube import APP_SELECTOR, kubectl, leftovers, port_forward, run, wait_for_ready_pods
 from tests.support.layers import cannot_run
+from tests.support.registry import REGISTRY, registry_problem, served_digest
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
-REGISTRY = "127.0.0.1:5001"  # where hack/cluster/up.sh starts it
-# What `docker pull` accepts: the registry answers with the digest of what it stores.
-MANIFEST_TYPES = ", ".join((
-    "application/vnd.docker.distribution.manifest.v2+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.manifest.v1+json",
-    "application/vnd.oci.image.index.v1+json",
-))
-
-
-def registry_problem():
-    """Why the registry cannot be used anonymously here, or None when GET /v2/ answers 200."""
-    if shutil.which("docker") is None:
-        return "the docker command is not installed"
-    try:
-        status = request(f"http://{REGISTRY}", "GET", "/v2/").status
-    except OSError as error:
-        return f"no registry answers on {REGISTRY} ({error})"
-    return None if status == 200 else f"the registry on {REGISTRY} answers GET /v2/ with {status}, not 200"
 
 
 def credentials(env):
@@ -51,14 +32,6 @@ def credentials(env):
     path = Path(env.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
     config = json.loads(path.read_text()) if path.is_file() else {}
     return set(config.get("auths") or {}) | set(config.get("credHelpers") or {})
-
-
-def served_digest(repository, tag):
-    """The digest the registry serves for repository:tag (HEAD of its manifest)."""
-    name = repository.removeprefix(f"{REGISTRY}/")
-    reply = request(f"http://{REGISTRY}", "HEAD", f"/v2/{name}/manifests/{tag}", headers={"Accept": MANIFEST_TYPES})
-    assert reply.status == 200, f"the registry has no {repository}:{tag} ({reply.status})"
-    return reply.headers["docker-content-digest"]
 
 
 def is_local(reference):
