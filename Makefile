@@ -4,6 +4,7 @@ SHELL := bash
 
 PYTHON ?= python3
 VENV ?= .venv
+# Where the app answers on this machine: `make local`, and the forward of `make tilt`.
 PORT ?= 5000
 IMAGE ?= flask-app
 # Empty: the Dockerfile's default (the official Python image). CI sets a local stand-in.
@@ -39,6 +40,20 @@ INGRESS_URL ?=
 # minikube; `minikube` always starts minikube (scripts/cluster.py).
 CLUSTER ?=
 export INGRESS_URL MINIKUBE_PROFILE CLUSTER
+# A team loop on a shared cluster (docs/team.md): set REGISTRY, where the image is pushed and the
+# cluster pulls it from, and the loop runs on KUBE_CONTEXT (default: the current context, fixed
+# when make starts) in NAMESPACE (default: your login name made a namespace name).
+REGISTRY ?=
+ifneq ($(REGISTRY),)
+ifeq ($(origin KUBE_CONTEXT),undefined)
+KUBE_CONTEXT := $(shell kubectl config current-context 2>/dev/null)
+endif
+TEAM_NAMESPACE := $(or $(NAMESPACE),$(shell $(PYTHON) scripts/cluster.py namespace))
+SKAFFOLD_TEAM := -p remote --default-repo=$(REGISTRY) --kube-context=$(KUBE_CONTEXT) --namespace=$(TEAM_NAMESPACE)
+TILT_TEAM := --context=$(KUBE_CONTEXT) --namespace=$(TEAM_NAMESPACE)
+export KUBE_CONTEXT
+endif
+export REGISTRY
 # More flags for `tilt up`: TILT_ARGS="--stream --port 10360" runs it headless.
 TILT_ARGS ?=
 # Where `make tilt-debug` forwards the debugger (`make debug`: Skaffold takes 5678 or the next free port).
@@ -76,7 +91,7 @@ image: ## Build both images, tagged IMAGE:dev and IMAGE:prod.
 	docker build $(BUILD_ARGS) --target dev -t $(IMAGE):dev .
 	docker build $(BUILD_ARGS) --target prod -t $(IMAGE):prod .
 
-##@ Kubernetes (your local cluster or minikube, with Skaffold or Tilt)
+##@ Kubernetes (your local cluster or minikube; a team's cluster with REGISTRY=...)
 
 .PHONY: doctor
 doctor: ## Say which cluster the loop uses and why, where each tool is, if it meets its pin, and kubectl's skew.
@@ -94,27 +109,31 @@ cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
 	$(TOOLS) ensure skaffold
-	$(FOREGROUND) skaffold dev $(WATCH_FLAGS)
+	$(FOREGROUND) skaffold dev $(WATCH_FLAGS) $(SKAFFOLD_TEAM)
 
 .PHONY: debug
 debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
 	$(TOOLS) ensure skaffold
-	$(FOREGROUND) skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS)
+	$(FOREGROUND) skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS) $(SKAFFOLD_TEAM)
 
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
 	$(TOOLS) ensure skaffold
-	skaffold run
+	skaffold run $(SKAFFOLD_TEAM)
 
 .PHONY: tilt
 tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
 	$(TOOLS) ensure tilt
-	tilt up $(TILT_ARGS)
+	tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT)
 
 .PHONY: tilt-debug
 tilt-debug: cluster ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
 	$(TOOLS) ensure tilt
-	tilt up $(TILT_ARGS) -- --debug --debug-port $(DEBUG_PORT)
+	tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT) --debug --debug-port $(DEBUG_PORT)
+
+.PHONY: team-namespace
+team-namespace: ## Cluster admin, once per developer: NAMESPACE=NAME DEVELOPER=User:NAME gets a namespace with the loop's Role.
+	$(PYTHON) scripts/namespace.py grant "$(NAMESPACE)" "$(DEVELOPER)"
 
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
@@ -122,10 +141,10 @@ curl: ## GET / through the Ingress and show the JSON.
 	@sh scripts/curl-ingress.sh
 
 .PHONY: down
-down: ## Delete what `make dev`, `make run` or `make tilt` deployed (never from a remote context).
+down: ## Delete what `make dev`, `make run` or `make tilt` deployed (a team loop: in its own namespace only).
 	$(CLUSTER_PY) check
-	if command -v skaffold >/dev/null; then skaffold delete; fi
-	if command -v tilt >/dev/null; then tilt down; fi
+	if command -v skaffold >/dev/null; then skaffold delete $(SKAFFOLD_TEAM); fi
+	if command -v tilt >/dev/null; then tilt down $(TILT_TEAM); fi
 
 .PHONY: e2e
 e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make test`, with the real tools.

@@ -7,11 +7,14 @@ Usage:
   cluster.py up      get that cluster ready: the current context's, or minikube started,
                      with an Ingress controller (scripts/ingress.py) where it has none
   cluster.py check   for `make down`: fail where the current context is not one the loop uses
+  cluster.py namespace  print the namespace a team loop deploys into (scripts/namespace.py)
 
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
 cluster and build into it without a registry, and its API server answers. Otherwise the
 loop starts minikube (scripts/cluster.sh), as it always did; CLUSTER=minikube forces that.
-A remote context is never used: that takes the `remote` profile (docs/clusters.md, A real cluster).
+A remote context is used only for a team loop, which REGISTRY asks for: the image goes
+through that registry, and everything deploys into the developer's own namespace, on the
+context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/team.md).
 """
 
 import json
@@ -20,6 +23,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+import namespace as namespaces
+from kube import kubectl
 
 SCRIPTS = Path(__file__).resolve().parent
 
@@ -48,28 +54,20 @@ class Context:
 class Choice:
     """What the loop will do: use the current context, start minikube, or stop."""
 
-    action: str  # "current", "minikube" or "stop"
+    action: str  # "current", "minikube", "team" or "stop"
     reason: str
     context: str = ""
-
-
-def kubectl(*args, timeout=20):
-    """Run kubectl against the current context; (exit code, stdout). No kubectl: (127, '')."""
-    try:
-        result = subprocess.run(["kubectl", *args], capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError:
-        return 127, ""
-    except subprocess.TimeoutExpired:
-        return 124, ""
-    return result.returncode, result.stdout.strip()
+    namespace: str = ""
 
 
 def current_context():
-    """The current context with its cluster's name and server; None when there is none."""
-    code, name = kubectl("config", "current-context")
+    """The context the loop would use (KUBE_CONTEXT, else the current one) with its cluster's
+    name and server; None when there is none."""
+    code, name, _ = (0, os.environ["KUBE_CONTEXT"], "") if os.environ.get("KUBE_CONTEXT") else \
+        kubectl("config", "current-context")
     if code != 0 or not name:
         return None
-    code, view = kubectl("config", "view", "--minify", "--output", "json")
+    code, view, _ = kubectl("config", "view", "--minify", "--output", "json")
     try:
         cluster = json.loads(view)["clusters"][0]
     except (ValueError, KeyError, IndexError, TypeError):
@@ -96,7 +94,7 @@ def answers():
 
 def node_runtimes():
     """The container runtime of each node, by name (docker, containerd, cri-o); [] when unknown."""
-    code, runtimes = kubectl("get", "nodes", "--output",
+    code, runtimes, _ = kubectl("get", "nodes", "--output",
                              "jsonpath={range .items[*]}{.status.nodeInfo.containerRuntimeVersion}{'\\n'}{end}")
     return [runtime.partition("://")[0] for runtime in runtimes.split()] if code == 0 else []
 
@@ -108,8 +106,33 @@ def nodes_run_docker():
     return bool(runtimes) and all(runtime == "docker" for runtime in runtimes)
 
 
+def choose_team(environment):
+    """A team loop (REGISTRY is set): the context as it is, through the registry, in the
+    developer's own namespace."""
+    registry = environment["REGISTRY"]
+    if environment.get("CLUSTER"):
+        return Choice("stop", f"CLUSTER={environment['CLUSTER']} and REGISTRY={registry} do not go together: "
+                              "a team loop runs on the context you chose; unset one of them")
+    context = current_context()
+    if context is None:
+        return Choice("stop", "no kube context is set: a team loop runs on the context of your team's cluster "
+                              "(kubectl config use-context NAME, or KUBE_CONTEXT=NAME)")
+    if not answers():
+        return Choice("stop", f"the context {context.name} ({context.server or 'no server'}) does not answer: "
+                              "check your connection to it (kubectl get --raw /readyz)", context.name)
+    namespace, source = namespaces.chosen(environment)
+    problem = namespaces.problem_with(namespace)
+    if problem:
+        return Choice("stop", f"{problem} (it came from {source})", context.name)
+    return Choice("team", f"context {context.name} ({context.server or 'no server'}): the image is pushed to "
+                          f"{registry} and pulled from there, and everything deploys into namespace {namespace} "
+                          f"(from {source}; NAMESPACE=NAME chooses another)", context.name, namespace)
+
+
 def choose(environment=os.environ):
     """Decide which cluster the loop uses."""
+    if environment.get("REGISTRY"):
+        return choose_team(environment)
     forced = environment.get("CLUSTER", "")
     if forced not in ("", "minikube"):
         return Choice("stop", f"CLUSTER={forced} is not understood: leave it unset (the current local "
@@ -125,9 +148,9 @@ def choose(environment=os.environ):
     local_to_skaffold, local_to_tilt = skaffold_takes_as_local(context), tilt_takes_as_local(context)
     if not local_to_skaffold and not local_to_tilt:
         return Choice("stop", f"the current context {context.name} ({context.server or 'no server'}) is not a "
-                              "local cluster, and the loop never deploys to a remote one: for that, use the "
-                              "remote profile (docs/clusters.md, A real cluster); to start minikube instead, run "
-                              "CLUSTER=minikube make dev", context.name)
+                              "local cluster: to run the loop there, through a registry the cluster pulls from, "
+                              "set it (make dev REGISTRY=registry.example.com/team, docs/team.md); to start "
+                              "minikube instead, run CLUSTER=minikube make dev", context.name)
     if not answers():
         return Choice("minikube", f"the current context {context.name} is a local cluster that does not "
                                   "answer (start it and run this again to use it)")
@@ -156,6 +179,11 @@ def say(choice):
         return False
     if choice.action == "current":
         print(f"cluster: using the current context, {choice.reason}", flush=True)
+    elif choice.action == "team":
+        print(f"cluster: a team loop on {choice.reason}", flush=True)
+        print("cluster: no Ingress and no Ingress controller: on a shared cluster an Ingress with no host "
+              "would answer for every developer's, and the controller is the cluster admin's; yours answers "
+              "on the port-forward", flush=True)
     else:
         print(f"cluster: using minikube: {choice.reason}", flush=True)
     return True
@@ -163,13 +191,17 @@ def say(choice):
 
 def main(argv):
     """Run a command; return the exit status."""
-    if argv not in (["doctor"], ["up"], ["check"]):
+    if argv not in (["doctor"], ["up"], ["check"], ["namespace"]):
         print(__doc__, file=sys.stderr)
         return 2
+    if argv == ["namespace"]:
+        print(namespaces.chosen()[0])
+        return 0
     choice = choose()
     if argv == ["check"]:
-        if choice.action == "stop" and choice.context:
-            print(f"cluster: {choice.reason}", file=sys.stderr)
+        problem = namespaces.check(choice.namespace) if choice.action == "team" else None
+        if choice.action == "stop" and choice.context or problem:
+            print(f"cluster: {problem or choice.reason}", file=sys.stderr)
             return 1
         return 0
     usable = say(choice)
@@ -178,6 +210,12 @@ def main(argv):
         return 1 if tools("doctor", *needed) or not usable else 0
     if not usable:
         return 1
+    if choice.action == "team":
+        problem = namespaces.ensure(choice.namespace)
+        if problem:
+            print(f"cluster: stopping: {problem}", file=sys.stderr)
+            return 1
+        return 0
     if choice.action == "minikube":
         started = tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
         if started:

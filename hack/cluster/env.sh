@@ -9,6 +9,9 @@ kubeconfig=$state/kubeconfig
 bin=${GOTOOLS_DIR:-$repo/bin/e2e}
 # Skaffold and Tilt take a context of this name for a local cluster.
 context=docker-desktop
+# The same cluster under a name neither tool takes as local (nor its cluster entry's name):
+# what a team's shared cluster looks like to them (tests/e2e/test_team.py).
+shared_context=team-shared
 node=e2e-node
 # kubelet refuses a loopback node IP: the node gets this address on lo instead, so
 # that the API server reaches kubelet (logs, exec, port-forward) without leaving the host.

@@ -4,7 +4,8 @@
 # (kubelet's way to the local Docker engine, as in minikube), kubelet and kube-proxy; no
 # Ingress controller: `make cluster` installs Traefik into it, as on a user's cluster.
 # The kubeconfig's context is named docker-desktop, which Skaffold and Tilt both take
-# for a local cluster: they build into the local engine and never push. Beside it, a
+# for a local cluster: they build into the local engine and never push; its second
+# context, team-shared, is the same cluster as a team's remote one looks to them. Beside it, a
 # Distribution registry on 127.0.0.1:5001 that the `remote` profile's test pushes to:
 # kubelet pulls through the host's engine, which takes 127.0.0.0/8 for plain HTTP.
 #
@@ -53,7 +54,7 @@ if [ -f "$state/pids" ] && [ -s "$state/pids" ]; then
 fi
 
 started=$(date +%s)
-mkdir -p "$logs" "$pki" "$state/cni" "$state/cni-cache" "$state/etcd"
+mkdir -p "$logs" "$pki" "$state/cni" "$state/cni-cache" "$state/etcd" "$state/commands"
 : >"$state/pids"
 
 # Run a component in the background with its output in logs/NAME.log; record its PID.
@@ -61,8 +62,10 @@ start() {
   local name=$1
   shift
   echo "cluster: starting $name"
-  nohup "$@" >"$logs/$name.log" 2>&1 &
+  nohup "$@" >>"$logs/$name.log" 2>&1 &
   echo "$! $name" >>"$state/pids"
+  # How to start it again: hack/cluster/restart.sh.
+  printf '%q ' "$@" >"$state/commands/$name"
 }
 
 # Wait up to $2 seconds for the command after it to succeed, while $1 still runs.
@@ -104,6 +107,10 @@ openssl_quiet rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub"
 "$bin/kubectl" --kubeconfig "$kubeconfig" config set-credentials e2e-admin \
   --client-certificate "$pki/admin.crt" --client-key "$pki/admin.key" --embed-certs >/dev/null
 "$bin/kubectl" --kubeconfig "$kubeconfig" config set-context "$context" --cluster "$context" --user e2e-admin >/dev/null
+"$bin/kubectl" --kubeconfig "$kubeconfig" config set-cluster "$shared_context" --server "$api_url" \
+  --certificate-authority "$pki/ca.crt" --embed-certs >/dev/null
+"$bin/kubectl" --kubeconfig "$kubeconfig" config set-context "$shared_context" --cluster "$shared_context" \
+  --user e2e-admin >/dev/null
 "$bin/kubectl" --kubeconfig "$kubeconfig" config use-context "$context" >/dev/null
 k() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 

@@ -9,7 +9,8 @@ from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile
 from tests.support.real_tools import run_tool, skaffold_config, skaffold_rendered
 
 
-@pytest.mark.parametrize("profiles", [(), ("dev",), ("dev", "debug"), ("remote",), ("dev", "local-base-image")])
+@pytest.mark.parametrize("profiles", [(), ("dev",), ("dev", "debug"), ("remote",), ("dev", "debug", "remote"),
+                                      ("dev", "local-base-image")])
 def test_skaffold_reads_it_in_every_profile(profiles):
     assert skaffold_config(*profiles)["apiVersion"] == "skaffold/v4beta14"
 
@@ -70,8 +71,28 @@ def test_a_local_base_image_is_passed_to_the_build_when_set(skaffold):
     assert artifact["docker"]["buildArgs"] == {"BASE_IMAGE": "{{.BASE_IMAGE}}"}
 
 
-def test_remote_profile_pushes():
-    assert skaffold_config("remote")["build"]["local"]["push"] is True
+def test_remote_profile_pushes_under_a_tag_of_its_inputs():
+    """A new tag for each change of what goes into the image, never latest (a team loop, `skaffold run -p remote`)."""
+    remote = skaffold_config("remote")
+    assert remote["build"]["local"]["push"] is True
+    assert remote["build"]["tagPolicy"] == {"inputDigest": {}}
+
+
+@pytest.mark.parametrize(("profiles", "left_out"), [
+    (("remote",), {"k8s/ingress.yaml"}),
+    (("dev", "remote"), {"k8s/ingress.yaml"}),
+    # `skaffold debug -p remote`: named profiles come after the ones a command activates.
+    (("dev", "debug", "remote"), {"k8s/ingress.yaml", "k8s/pdb.yaml"}),
+])
+def test_on_a_shared_cluster_no_ingress_claims_every_host_and_nothing_waits_for_a_controller(profiles, left_out):
+    config = skaffold_config(*profiles)
+    kept = [os.path.relpath(path, REPO) for path in config["manifests"]["rawYaml"]]
+    assert kept == [path for path in MANIFEST_PATHS if path not in left_out]
+    hooks = config["deploy"]["kubectl"].get("hooks") or {}
+    assert "before" not in hooks
+    # The dev loop keeps the resync companion, which heals replaced pods there too.
+    if "dev" in profiles:
+        assert hooks["after"] == skaffold_config("dev")["deploy"]["kubectl"]["hooks"]["after"]
 
 
 def test_deploys_the_raw_manifests_with_kubectl_in_a_named_namespace(skaffold):

@@ -1,5 +1,9 @@
 """Tiltfile, as Tilt itself loads it (`tilt alpha tiltfile-result`), and what it sets up."""
 
+import json
+
+import pytest
+
 from tests.support.edits import REPO
 from tests.support.real_tools import TiltResult, tiltfile_result
 
@@ -36,8 +40,16 @@ def test_flask_app_deploys_every_manifest_after_the_unit_tests(tilt, manifests):
 def test_one_named_forward_and_no_second_link_to_the_same_address(tilt):
     deploy = tilt.deploy("flask-app")
     assert deploy["portForwardTemplateSpec"]["forwards"] == [
-        {"localPort": 5000, "containerPort": 0, "host": "localhost", "name": "favorite athlete"}]
+        {"localPort": 5000, "containerPort": 5000, "host": "localhost", "name": "favorite athlete"}]
     assert not deploy["Links"]
+
+
+def test_the_app_can_answer_on_another_local_port(tilt):
+    """`make tilt PORT=5005`: a second loop on the same machine."""
+    code, result, err = tiltfile_result(args=["--port", "5005"])
+    assert code == 0, err
+    (forward,) = TiltResult(result).deploy("flask-app")["portForwardTemplateSpec"]["forwards"]
+    assert forward == {"localPort": 5005, "containerPort": 5000, "host": "localhost", "name": "favorite athlete"}
 
 
 def test_unit_tests_run_on_every_change_to_the_code_or_tests(tilt):
@@ -58,8 +70,42 @@ def test_every_resource_has_a_label(tilt):
     assert labels == {"flask-app": ["app"], "unit-tests": ["tests"], "curl-ingress": ["tools"]}
 
 
-def test_only_local_clusters_are_allowed():
-    assert "allow_k8s_contexts" not in (REPO / "Tiltfile").read_text()
+@pytest.fixture
+def shared_cluster(tmp_path):
+    """The environment of Tilt on a context that no tool takes as local (nothing is contacted)."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "team-shared",
+        "clusters": [{"name": "team-shared", "cluster": {"server": "https://127.0.0.1:1"}}],
+        "users": [{"name": "dev", "user": {}}],
+        "contexts": [{"name": "team-shared", "context": {"cluster": "team-shared", "user": "dev"}}],
+    }))
+    return {"KUBECONFIG": str(kubeconfig)}
+
+
+def test_no_remote_context_is_allowed_without_a_registry(shared_cluster):
+    code, _, err = tiltfile_result(env=shared_cluster)
+    assert code != 0 and "team-shared might be production" in err
+
+
+def test_a_team_loop_allows_exactly_the_context_make_checked(shared_cluster):
+    code, _, err = tiltfile_result(env={**shared_cluster, "REGISTRY": "127.0.0.1:5001/alice",
+                                        "KUBE_CONTEXT": "team-other"})
+    assert code != 0 and "runs on the context that make checked (KUBE_CONTEXT=team-other), not team-shared" in err
+
+
+def test_a_team_loop_pushes_to_the_registry_and_deploys_no_ingress(shared_cluster):
+    code, result, err = tiltfile_result(env={**shared_cluster, "REGISTRY": "127.0.0.1:5001/alice",
+                                             "KUBE_CONTEXT": "team-shared"})
+    assert code == 0, err
+    team = TiltResult(result)
+    assert set(team.objects("flask-app")) == {"Deployment", "Service", "PodDisruptionBudget"}
+    assert "curl-ingress" not in team.manifests
+    assert team.result["DefaultRegistry"] == {"host": "127.0.0.1:5001/alice"}
+
+
+def test_a_local_loop_pushes_nowhere(tilt):
+    assert not (tilt.result.get("DefaultRegistry") or {}).get("host")
 
 
 def debug_result(*args):

@@ -91,7 +91,7 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
         config = json.loads(found["metadata"]["annotations"]["debug.cloud.google.com/config"])
         assert config["flask-app"]["runtime"] == "python" and config["flask-app"]["ports"]["dap"] == 5678
         app = debug.wait_for_output(SKAFFOLD_APP_FORWARD, 60)
-        debugger_port = debug.wait_for_output(SKAFFOLD_FORWARD.format(resource=f"pod/{pod}", port=5678), 60)
+        debugger_port = debug.wait_for_output(SKAFFOLD_FORWARD.format(resource=f"pod/{pod}", namespace="default", port=5678), 60)
         assert "skaffold-debug-support" not in debug.output(), "Skaffold wanted its helper image"
         debugger = attach(workspace, int(debugger_port.group(1)))
         try:

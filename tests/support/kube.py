@@ -25,8 +25,15 @@ APP_SELECTOR = "app=flask-app"
 DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
 STRAGGLER_SECONDS = 10
 # How Skaffold reports a port-forward; the group is the local port on 127.0.0.1.
-SKAFFOLD_FORWARD = r"Port forwarding {resource} in namespace default, remote port {port} -> http://127\.0\.0\.1:(\d+)"
-SKAFFOLD_APP_FORWARD = SKAFFOLD_FORWARD.format(resource="service/flask-app-service", port=5000)
+SKAFFOLD_FORWARD = r"Port forwarding {resource} in namespace {namespace}, remote port {port} -> http://127\.0\.0\.1:(\d+)"
+
+
+def skaffold_app_forward(namespace="default"):
+    """The pattern of Skaffold's line for the forward of the app's Service in namespace."""
+    return SKAFFOLD_FORWARD.format(resource="service/flask-app-service", namespace=namespace, port=5000)
+
+
+SKAFFOLD_APP_FORWARD = skaffold_app_forward()
 # What a running make passes to the commands of its recipes.
 MAKE_VARIABLES = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "MAKE_TERMOUT", "MAKE_TERMERR")
 
@@ -84,9 +91,23 @@ def kubectl(*args, timeout=120):
     return run("kubectl", *args, timeout=timeout)
 
 
-def app_pods():
-    """The app's pods that are not on their way out: [{name, restarts, image, ready, started}]."""
-    listed = json.loads(kubectl("get", "pods", "--selector", APP_SELECTOR, "--output", "json"))["items"]
+def kubeconfig_on(context, path, user=None):
+    """Write a kubeconfig whose current context is context, as the admin's kubeconfig has it or
+    as user (name, token); return its path."""
+    config = json.loads(kubectl("config", "view", "--raw", "--minify", "--context", context, "--output", "json"))
+    if user:
+        name, token = user
+        config["users"] = [{"name": name, "user": {"token": token}}]
+        config["contexts"][0]["context"]["user"] = name
+    path.write_text(json.dumps(config))
+    return path
+
+
+def app_pods(namespace="default"):
+    """The app's pods in namespace that are not on their way out: [{name, restarts, image,
+    image_id, ready, started}]."""
+    listed = json.loads(kubectl("get", "pods", "--namespace", namespace, "--selector", APP_SELECTOR,
+                                "--output", "json"))["items"]
     pods = []
     for pod in listed:
         if pod["metadata"].get("deletionTimestamp"):
@@ -96,18 +117,20 @@ def app_pods():
             "name": pod["metadata"]["name"],
             "restarts": sum(status.get("restartCount", 0) for status in statuses),
             "image": pod["spec"]["containers"][0]["image"],
+            # Docker's runtime says docker-pullable://REPOSITORY@DIGEST: the manifest it pulled.
+            "image_id": statuses[0].get("imageID", "").split("://")[-1],
             "ready": all(status.get("ready") for status in statuses),
             "started": all(status.get("started") for status in statuses),
         })
     return sorted(pods, key=lambda pod: pod["name"])
 
 
-def wait_for_ready_pods(count, timeout, image=None):
-    """Wait until exactly count app pods are ready (and run image, if given); return them."""
+def wait_for_ready_pods(count, timeout, image=None, namespace="default"):
+    """Wait until exactly count app pods are ready in namespace (and run image, if given); return them."""
     seen = []
 
     def ready():
-        seen[:] = app_pods()
+        seen[:] = app_pods(namespace)
         return len(seen) == count and all(pod["ready"] and image in (None, pod["image"]) for pod in seen)
 
     try:
@@ -122,9 +145,10 @@ def pod_logs(name):
     return kubectl("logs", f"pod/{name}")
 
 
-def leftovers():
-    """What of the project is still in the cluster (names), by its label."""
-    return kubectl("get", DEPLOYED_KINDS, "--selector", APP_SELECTOR, "--output", "name").split()
+def leftovers(namespace="default"):
+    """What of the project is still in namespace (names), by its label."""
+    return kubectl("get", DEPLOYED_KINDS, "--namespace", namespace, "--selector", APP_SELECTOR,
+                   "--output", "name").split()
 
 
 @contextmanager
@@ -157,10 +181,10 @@ def port_forward(resource, port, namespace="default"):
 
 
 @contextmanager
-def forwards_to_each(pods, port=5000):
+def forwards_to_each(pods, port=5000, namespace="default"):
     """One port-forward per pod, so that a straggler cannot hide behind the Service; yield {pod: URL}."""
     with ExitStack() as stack:
-        yield {pod["name"]: stack.enter_context(port_forward(f"pod/{pod['name']}", port)) for pod in pods}
+        yield {pod["name"]: stack.enter_context(port_forward(f"pod/{pod['name']}", port, namespace)) for pod in pods}
 
 
 def wait_for_every_pod(urls, path, expect, timeout, what):
@@ -197,9 +221,9 @@ def wait_for_every_pod_to_serve(urls, athlete, refusal, timeout, what):
     wait_for_each_pod(urls, lambda url: serves(url, athlete, refusal), timeout, what)
 
 
-def replace_pod(name):
+def replace_pod(name, namespace="default"):
     """Delete a pod, as a drain or an eviction would: its ReplicaSet starts another."""
-    kubectl("delete", "pod", name, "--wait=false")
+    kubectl("delete", "pod", name, "--namespace", namespace, "--wait=false")
 
 
 def restart_container(name):

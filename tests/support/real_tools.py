@@ -32,10 +32,11 @@ def require(tool):
 
 
 def run_tool(tool, *args, env=None, cwd=REPO, check=True):
-    """Run skaffold or tilt in the repo with no kube context; return (exit code, stdout, stderr)."""
+    """Run skaffold or tilt in the repo with no kube context (unless env names a KUBECONFIG);
+    return (exit code, stdout, stderr)."""
     environment = {k: v for k, v in os.environ.items() if k not in SWITCHES}
-    environment.update(env or {}, KUBECONFIG=os.devnull, SKAFFOLD_UPDATE_CHECK="false",
-                       SKAFFOLD_COLLECT_METRICS="false")
+    environment.update(KUBECONFIG=os.devnull, SKAFFOLD_UPDATE_CHECK="false", SKAFFOLD_COLLECT_METRICS="false")
+    environment.update(env or {})
     result = subprocess.run([require(tool), *args], cwd=cwd, env=environment, capture_output=True, text=True,
                             timeout=120)
     if check:

@@ -17,7 +17,17 @@ SCRIPT = REPO / "scripts" / "cluster.py"
 FAKES = {
     "kubectl": """#!/bin/sh
 echo "kubectl $*" >>"$FAKE_LOG"
+# A team loop names its context in each call.
+[ "$1" = --context ] && shift 2
 case "$*" in
+  "get namespace "*" --output json")
+    case "$FAKE_NAMESPACE" in
+      missing) echo 'Error from server (NotFound): namespaces "x" not found' >&2; exit 1 ;;
+      forbidden) echo 'Error from server (Forbidden): namespaces "x" is forbidden' >&2; exit 1 ;;
+      *) echo '{"metadata": {"labels": {'"$FAKE_NAMESPACE"'}}}' ;;
+    esac ;;
+  "create --filename -") cat >>"$FAKE_LOG"; [ -z "$FAKE_CREATE_FORBIDDEN" ] || {
+      echo 'Error from server (Forbidden): namespaces is forbidden' >&2; exit 1; } ;;
   "config current-context") [ -n "$FAKE_CONTEXT" ] && echo "$FAKE_CONTEXT" || exit 1 ;;
   "config view --minify --output json")
     echo '{"clusters": [{"name": "'"$FAKE_CLUSTER"'", "cluster": {"server": "'"$FAKE_SERVER"'"}}]}' ;;
@@ -98,11 +108,13 @@ def test_a_local_cluster_whose_nodes_run_containerd_needs_a_registry_so_it_stops
     ("arn:aws:eks:eu-west-1:1:cluster/prod", "arn:aws:eks:eu-west-1:1:cluster/prod", "https://ABC.eks.amazonaws.com"),
     ("prod-admin", "prod", "https://10.0.0.1:6443"),
 ])
-def test_a_remote_context_is_never_used_and_nothing_starts(cluster, context, cluster_name, server):
+def test_a_remote_context_without_a_registry_is_never_used_and_nothing_starts(cluster, context, cluster_name,
+                                                                              server):
     code, output, calls = cluster("up", context, cluster_name, server=server)
     assert code == 1
     assert f"the current context {context} ({server}) is not a local cluster" in output
-    assert "remote profile" in output and "CLUSTER=minikube make dev" in output
+    assert "set it (make dev REGISTRY=registry.example.com/team" in output
+    assert "CLUSTER=minikube make dev" in output
     assert "minikube" not in calls and "/readyz" not in calls
 
 

@@ -1,0 +1,113 @@
+"""scripts/cluster.py for a team loop (REGISTRY set): the context as it is, and the developer's
+own namespace, created and labelled when missing, refused when it is not a developer's.
+
+The same fakes as tests/tools/test_cluster.py: nothing is sent anywhere.
+"""
+
+import json
+
+import pytest
+
+from tests.support.files import load_script
+from tests.tools.test_cluster import cluster, started_minikube  # noqa: F401  (the fixture)
+
+REMOTE = {"context": "gke_shop_europe-west1_dev", "server": "https://34.76.1.2"}
+OURS = '"app.kubernetes.io/managed-by": "favorite-athlete-loop"'
+
+
+def team(cluster, command, namespace=OURS, **env):  # noqa: F811
+    """Run a command of a team loop on the remote context."""
+    return cluster(command, **REMOTE, REGISTRY="registry.example.com/team", KUBE_CONTEXT=REMOTE["context"],
+                   FAKE_NAMESPACE=namespace, **env)
+
+
+def created(calls):
+    """The manifest that was sent to `kubectl create`, or None."""
+    _, found, rest = calls.partition("create --filename -\n")
+    return json.loads(rest.splitlines()[0]) if found else None
+
+
+def test_the_namespace_comes_from_the_login_name_made_a_dns_label():
+    namespace = load_script("namespace")
+    assert namespace.from_login("Jane.Doe") == "jane-doe"
+    assert namespace.from_login("DOMAIN\\j_smith") == "domain-j-smith"
+    assert namespace.from_login("--x--") == "x"
+    assert namespace.from_login("a" * 70 + "-b") == "a" * 63
+    assert namespace.chosen({"NAMESPACE": "bob"}) == ("bob", "NAMESPACE")
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("Bob", "is not a valid namespace name"), ("", "is not a valid namespace name"),
+    ("a" * 64, "is not a valid namespace name"), ("default", "is the cluster's own"),
+    ("kube-system", "is the cluster's own"), ("kube-flannel", "is the cluster's own"),
+])
+def test_a_namespace_that_cannot_be_a_developers_is_refused(name, problem):
+    assert problem in load_script("namespace").problem_with(name)
+
+
+def test_a_team_loop_says_where_everything_goes_and_installs_nothing_cluster_wide(cluster):  # noqa: F811
+    code, output, calls = team(cluster, "up", NAMESPACE="alice")
+    assert code == 0, output
+    first = output.splitlines()[0]
+    assert first == ("cluster: a team loop on context gke_shop_europe-west1_dev (https://34.76.1.2): the image "
+                     "is pushed to registry.example.com/team and pulled from there, and everything deploys into "
+                     "namespace alice (from NAMESPACE; NAMESPACE=NAME chooses another)")
+    assert "no Ingress and no Ingress controller" in output
+    # Every call on the context that was checked, none that installs anything.
+    assert all(line.startswith("kubectl --context gke_shop_europe-west1_dev ") for line in calls.splitlines())
+    assert "apply" not in calls and "traefik" not in calls and created(calls) is None
+    assert not started_minikube(calls)
+
+
+def test_the_default_namespace_is_the_login_name_and_says_so(cluster):  # noqa: F811
+    code, output, _ = team(cluster, "up", USER="Jane.Doe")
+    assert code == 0, output
+    assert "namespace jane-doe (from your login name, Jane.Doe;" in output
+
+
+def test_a_missing_namespace_is_created_with_the_loops_labels(cluster):  # noqa: F811
+    code, output, calls = team(cluster, "up", namespace="missing", NAMESPACE="alice")
+    assert code == 0, output
+    assert created(calls) == {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "alice", "labels": {
+        "app.kubernetes.io/managed-by": "favorite-athlete-loop", "pod-security.kubernetes.io/enforce": "restricted"}}}
+    assert "cluster: created namespace alice" in output
+
+
+def test_a_missing_namespace_that_cannot_be_created_points_at_the_admins_step(cluster):  # noqa: F811
+    code, output, _ = team(cluster, "up", namespace="missing", NAMESPACE="alice", FAKE_CREATE_FORBIDDEN="1")
+    assert code == 1
+    assert "cluster: stopping: namespace alice does not exist and could not be created" in output
+    assert "docs/team.md" in output
+
+
+@pytest.mark.parametrize("command", ["up", "check"])
+def test_a_namespace_that_is_not_a_developers_is_never_used(cluster, command):  # noqa: F811
+    """Someone else's namespace, the team's services: deployed into by no loop, deleted from by no `make down`."""
+    code, output, calls = team(cluster, command, namespace='"team": "payments"', NAMESPACE="payments")
+    assert code == 1
+    assert "namespace payments exists and is not a developer namespace of this loop" in output
+    assert created(calls) is None
+
+
+def test_a_namespace_the_identity_cannot_read_stops_the_loop(cluster):  # noqa: F811
+    code, output, _ = team(cluster, "up", namespace="forbidden", NAMESPACE="bob")
+    assert code == 1
+    assert "cannot read namespace bob" in output and "the loop's Role" in output
+
+
+def test_make_down_of_a_team_loop_checks_the_namespace(cluster):  # noqa: F811
+    assert team(cluster, "check", NAMESPACE="alice")[0] == 0
+    assert team(cluster, "check", namespace="missing", NAMESPACE="alice")[0] == 0
+
+
+def test_a_team_context_that_does_not_answer_stops_before_anything(cluster):  # noqa: F811
+    code, output, calls = team(cluster, "up", NAMESPACE="alice", answers=False)
+    assert code == 1
+    assert "the context gke_shop_europe-west1_dev (https://34.76.1.2) does not answer" in output
+    assert "namespace" not in calls
+
+
+def test_a_team_loop_does_not_go_with_minikube(cluster):  # noqa: F811
+    code, output, calls = team(cluster, "up", CLUSTER="minikube")
+    assert code == 1 and "do not go together" in output
+    assert not started_minikube(calls)
