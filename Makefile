@@ -138,6 +138,8 @@ team-namespace: ## Cluster admin, once per developer: NAMESPACE=NAME DEVELOPER=U
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
 	@$(call require,curl,Install curl from your package manager.)
+	@if [ -n "$(REGISTRY)" ]; then echo "make curl: a team loop deploys no Ingress (docs/team.md): your app" \
+	  "answers on the loop's port-forward, e.g. curl http://127.0.0.1:5000/" >&2; exit 2; fi
 	@sh scripts/curl-ingress.sh
 
 .PHONY: down

@@ -5,9 +5,11 @@ The same fakes as tests/tools/test_cluster.py: nothing is sent anywhere.
 """
 
 import json
+import subprocess
 
 import pytest
 
+from tests.support.edits import REPO
 from tests.support.files import load_script
 from tests.tools.test_cluster import cluster, started_minikube  # noqa: F401  (the fixture)
 
@@ -111,3 +113,30 @@ def test_a_team_loop_does_not_go_with_minikube(cluster):  # noqa: F811
     code, output, calls = team(cluster, "up", CLUSTER="minikube")
     assert code == 1 and "do not go together" in output
     assert not started_minikube(calls)
+
+
+def test_make_curl_of_a_team_loop_points_at_the_forward():
+    """A team loop deploys no Ingress: `make curl` would ask the shared controller for someone else's."""
+    result = subprocess.run(["make", "--no-print-directory", "curl", "REGISTRY=registry.example.com/team"], cwd=REPO,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "make curl: a team loop deploys no Ingress (docs/team.md)" in result.stderr
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("dev", "skaffold dev --trigger=polling --watch-poll-interval=100 -p remote --default-repo=registry.example.com/team "
+            "--kube-context=team-dev --namespace=alice"),
+    ("debug", "-p remote --default-repo=registry.example.com/team --kube-context=team-dev --namespace=alice"),
+    ("run", "skaffold run -p remote --default-repo=registry.example.com/team --kube-context=team-dev --namespace=alice"),
+    ("tilt", "tilt up  --context=team-dev --namespace=alice -- --port 5000"),
+    ("tilt-debug", "tilt up  --context=team-dev --namespace=alice -- --port 5000 --debug --debug-port 5678"),
+    ("down", "skaffold delete -p remote --default-repo=registry.example.com/team --kube-context=team-dev "
+             "--namespace=alice"),
+    ("down", "tilt down --context=team-dev --namespace=alice"),
+])
+def test_each_target_of_a_team_loop_passes_the_registry_context_and_namespace(target, expected):
+    dry_run = subprocess.run(["make", "--no-print-directory", "-n", target, "REGISTRY=registry.example.com/team",
+                              "KUBE_CONTEXT=team-dev", "NAMESPACE=alice"], cwd=REPO, capture_output=True, text=True,
+                             timeout=60)
+    assert dry_run.returncode == 0, dry_run.stderr
+    assert expected in dry_run.stdout
