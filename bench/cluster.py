@@ -138,7 +138,8 @@ STEPS = ("notice", "copy", "reload")
 
 def edits(views, urls, label, gap, steps):
     """EDITS saves of views, each gap seconds after the previous one went live on all pods:
-    seconds until all pods serve each, how many never did, and each step's share."""
+    seconds until all pods serve each, how many never did, and each step's share (steps
+    gives each save's, or None where the tool's record is not read)."""
     times, parts, missed = [], [], 0
     for number in range(EDITS):
         athlete = f"{label} {number}"
@@ -149,7 +150,9 @@ def edits(views, urls, label, gap, steps):
             missed += 1
         else:
             times.append(live)
-            parts.append(steps(saved, saved + live))
+            part = steps(saved, saved + live)
+            if part:
+                parts.append(part)
         time.sleep(gap)
     return {"seconds": summary(times) if times else None, "missed": missed, "samples": times,
             "steps": {step: summary([part[step] for part in parts]) for step in STEPS} if parts else None}
