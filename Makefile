@@ -46,7 +46,8 @@ export INGRESS_URL MINIKUBE_PROFILE CLUSTER
 REGISTRY ?=
 ifneq ($(REGISTRY),)
 ifeq ($(origin KUBE_CONTEXT),undefined)
-KUBE_CONTEXT := $(shell kubectl config current-context 2>/dev/null)
+# PATH spelled out: before make 4.4, $(shell) does not see the exported one (./bin first).
+KUBE_CONTEXT := $(shell PATH='$(PATH)' kubectl config current-context 2>/dev/null)
 endif
 TEAM_NAMESPACE := $(or $(NAMESPACE),$(shell $(PYTHON) scripts/cluster.py namespace))
 SKAFFOLD_TEAM := -p remote --default-repo=$(REGISTRY) --kube-context=$(KUBE_CONTEXT) --namespace=$(TEAM_NAMESPACE)
@@ -109,17 +110,17 @@ cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
 	$(TOOLS) ensure skaffold
-	$(FOREGROUND) skaffold dev $(WATCH_FLAGS) $(SKAFFOLD_TEAM)
+	$(FOREGROUND) $(strip skaffold dev $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: debug
 debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
 	$(TOOLS) ensure skaffold
-	$(FOREGROUND) skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS) $(SKAFFOLD_TEAM)
+	$(FOREGROUND) $(strip skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
 	$(TOOLS) ensure skaffold
-	skaffold run $(SKAFFOLD_TEAM)
+	$(strip skaffold run $(SKAFFOLD_TEAM))
 
 .PHONY: tilt
 tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
@@ -145,8 +146,8 @@ curl: ## GET / through the Ingress and show the JSON.
 .PHONY: down
 down: ## Delete what `make dev`, `make run` or `make tilt` deployed (a team loop: in its own namespace only).
 	$(CLUSTER_PY) check
-	if command -v skaffold >/dev/null; then skaffold delete $(SKAFFOLD_TEAM); fi
-	if command -v tilt >/dev/null; then tilt down $(TILT_TEAM); fi
+	if command -v skaffold >/dev/null; then $(strip skaffold delete $(SKAFFOLD_TEAM)); fi
+	if command -v tilt >/dev/null; then $(strip tilt down $(TILT_TEAM)); fi
 
 .PHONY: e2e
 e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make test`, with the real tools.

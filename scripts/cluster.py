@@ -61,9 +61,9 @@ class Choice:
 
 
 def current_context():
-    """The context the loop would use (KUBE_CONTEXT, else the current one) with its cluster's
-    name and server; None when there is none."""
-    code, name, _ = (0, os.environ["KUBE_CONTEXT"], "") if os.environ.get("KUBE_CONTEXT") else \
+    """The context the loop would use (a team loop's KUBE_CONTEXT, else the current one) with its
+    cluster's name and server; None when there is none."""
+    code, name, _ = (0, os.environ.get("KUBE_CONTEXT", ""), "") if os.environ.get("REGISTRY") else \
         kubectl("config", "current-context")
     if code != 0 or not name:
         return None
@@ -116,7 +116,8 @@ def choose_team(environment):
     context = current_context()
     if context is None:
         return Choice("stop", "no kube context is set: a team loop runs on the context of your team's cluster "
-                              "(kubectl config use-context NAME, or KUBE_CONTEXT=NAME)")
+                              "(kubectl config use-context NAME, or KUBE_CONTEXT=NAME; if make has just fetched "
+                              "kubectl, run the command again)")
     if not answers():
         return Choice("stop", f"the context {context.name} ({context.server or 'no server'}) does not answer: "
                               "check your connection to it (kubectl get --raw /readyz)", context.name)
@@ -200,7 +201,8 @@ def main(argv):
     choice = choose()
     if argv == ["check"]:
         problem = namespaces.check(choice.namespace) if choice.action == "team" else None
-        if choice.action == "stop" and choice.context or problem:
+        # A team loop that cannot go on deletes nothing either; a local one only where a context was refused.
+        if choice.action == "stop" and (choice.context or os.environ.get("REGISTRY")) or problem:
             print(f"cluster: {problem or choice.reason}", file=sys.stderr)
             return 1
         return 0

@@ -1,5 +1,7 @@
-"""kubectl for the loop's scripts: against KUBE_CONTEXT when it is set (the context a team loop
-was started on, whatever the kubeconfig's current one becomes), else the current context."""
+"""kubectl for the loop's scripts: for a team loop (REGISTRY set), against KUBE_CONTEXT, the
+context make fixed when it started, whatever the kubeconfig's current one becomes; otherwise
+against the current context, as Skaffold and Tilt are (a KUBE_CONTEXT left in the environment
+by something else never redirects a local loop)."""
 
 import os
 import subprocess
@@ -7,7 +9,7 @@ import subprocess
 
 def kubectl(*args, stdin=None, timeout=20):
     """Run kubectl; (exit code, stdout, stderr), both stripped. No kubectl: 127; too slow: 124."""
-    context = os.environ.get("KUBE_CONTEXT", "")
+    context = os.environ.get("KUBE_CONTEXT", "") if os.environ.get("REGISTRY") else ""
     command = ["kubectl", *(["--context", context] if context else []), *args]
     try:
         result = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=timeout)

@@ -11,7 +11,9 @@ label. The loop deploys into, and `make down` deletes from, only a namespace tha
 the loop's label: one it created, or one the cluster admin made for a developer
 (docs/team.md). A namespace without it (default, kube-system, a namespace of the team's
 services) is refused whatever the identity may do there, so a mistyped NAMESPACE never
-touches what is not a developer's.
+touches what is not a developer's; and one whose recorded owner is another identity (as
+`kubectl auth whoami` tells) is refused too, so a developer with wide rights never touches
+a colleague's.
 """
 
 import getpass
@@ -28,6 +30,8 @@ LABEL = "app.kubernetes.io/managed-by"
 LOOP = "favorite-athlete-loop"
 # Pods in it must meet Pod Security "restricted", as the app's do (docs/security.md).
 LABELS = {LABEL: LOOP, "pod-security.kubernetes.io/enforce": "restricted"}
+# Whose it is: the username (or group:NAME) that created it or that the admin bound the Role to.
+OWNER = "favorite-athlete/developer"
 RESERVED = ("default", "kube-system", "kube-public", "kube-node-lease")
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 HOW_TO_GET_ONE = "docs/team.md, the admin's one-time step"
@@ -67,39 +71,72 @@ def problem_with(namespace):
     return None
 
 
-def labels_of(namespace):
-    """(exit code, its labels, kubectl's error) of the namespace as the cluster has it."""
+def metadata_of(namespace):
+    """(exit code, its metadata, kubectl's error) of the namespace as the cluster has it."""
     code, out, err = kubectl("get", "namespace", namespace, "--output", "json")
     if code != 0:
         return code, {}, err
-    return 0, json.loads(out)["metadata"].get("labels") or {}, ""
+    return 0, json.loads(out)["metadata"], ""
 
 
-def not_the_loops(namespace, labels):
-    """The sentence for a namespace that exists without the loop's label."""
-    return (f"namespace {namespace} exists and is not a developer namespace of this loop (it has no label "
-            f"{LABEL}={LOOP}): the loop deploys into and deletes from only those; choose another "
-            f"NAMESPACE, or have the cluster admin make this one a developer's ({HOW_TO_GET_ONE})")
+def whoami():
+    """(username, groups) of the identity kubectl uses on the context; None with kubectl's error."""
+    code, out, err = kubectl("auth", "whoami", "--output", "json")
+    if code != 0:
+        return None, err or f"kubectl exit {code}"
+    user = json.loads(out)["status"]["userInfo"]
+    return (user.get("username", ""), user.get("groups") or []), ""
+
+
+def owner_of(who):
+    """The owner annotation for an identity as a RoleBinding subject names it."""
+    if who["kind"] == "ServiceAccount":
+        return f"system:serviceaccount:{who['namespace']}:{who['name']}"
+    return f"group:{who['name']}" if who["kind"] == "Group" else who["name"]
+
+
+def not_yours(namespace, metadata):
+    """Why namespace, which carries the loop's label, is not this identity's; None when it is
+    (or has no owner recorded: one the admin labelled by hand)."""
+    owner = (metadata.get("annotations") or {}).get(OWNER)
+    if metadata.get("labels", {}).get(LABEL) != LOOP:
+        return (f"namespace {namespace} exists and is not a developer namespace of this loop (it has no label "
+                f"{LABEL}={LOOP}): the loop deploys into and deletes from only those; choose another "
+                f"NAMESPACE, or have the cluster admin make this one a developer's ({HOW_TO_GET_ONE})")
+    if not owner:
+        return None
+    me, err = whoami()
+    if me is None:
+        return f"cannot tell who you are on this cluster (kubectl auth whoami: {err}), nor so if {namespace} is yours"
+    username, groups = me
+    if owner == username or (owner.startswith("group:") and owner.removeprefix("group:") in groups):
+        return None
+    return (f"namespace {namespace} is {owner}'s, not yours ({username}): the loop never deploys into or deletes "
+            "from another developer's namespace; set NAMESPACE to your own")
 
 
 def ensure(namespace):
-    """Make sure the loop may deploy into namespace, creating it (labelled) if it is missing;
-    None when it may, else why not."""
+    """Make sure the loop may deploy into namespace, creating it (labelled, owned by this identity)
+    if it is missing; None when it may, else why not."""
     problem = problem_with(namespace)
     if problem:
         return problem
-    code, labels, err = labels_of(namespace)
+    code, metadata, err = metadata_of(namespace)
     if code == 0:
-        return None if labels.get(LABEL) == LOOP else not_the_loops(namespace, labels)
+        return not_yours(namespace, metadata)
     if "NotFound" not in err:
         return (f"cannot read namespace {namespace} ({err or f'kubectl exit {code}'}): your identity needs "
                 f"the loop's Role there ({HOW_TO_GET_ONE})")
-    manifest = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": LABELS}}
+    me, err = whoami()
+    if me is None:
+        return f"cannot tell who you are on this cluster (kubectl auth whoami: {err}), to make {namespace} yours"
+    manifest = {"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": namespace, "labels": LABELS, "annotations": {OWNER: me[0]}}}
     code, _, err = kubectl("create", "--filename", "-", stdin=json.dumps(manifest))
     if code != 0:
         return (f"namespace {namespace} does not exist and could not be created ({err}): ask the cluster admin "
                 f"for one ({HOW_TO_GET_ONE}), or set NAMESPACE to one you have")
-    print(f"cluster: created namespace {namespace}, labelled {LABEL}={LOOP}", flush=True)
+    print(f"cluster: created namespace {namespace}, labelled {LABEL}={LOOP}, yours ({me[0]})", flush=True)
     return None
 
 
@@ -108,10 +145,10 @@ def check(namespace):
     problem = problem_with(namespace)
     if problem:
         return problem
-    code, labels, err = labels_of(namespace)
+    code, metadata, err = metadata_of(namespace)
     if code != 0:
         return None if "NotFound" in err else f"cannot read namespace {namespace} ({err})"
-    return None if labels.get(LABEL) == LOOP else not_the_loops(namespace, labels)
+    return not_yours(namespace, metadata)
 
 
 def subject(developer):
@@ -134,9 +171,11 @@ def grant(namespace, developer):
         print(problem or f"DEVELOPER={developer} is not User:NAME, Group:NAME or ServiceAccount:NAMESPACE:NAME",
               file=sys.stderr)
         return 2
-    namespace_object = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace, "labels": LABELS}}
+    namespace_object = {"apiVersion": "v1", "kind": "Namespace",
+                        "metadata": {"name": namespace, "labels": LABELS, "annotations": {OWNER: owner_of(who)}}}
+    # One binding per namespace: a developer namespace has one developer.
     binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-               "metadata": {"name": f"{ROLE_NAME}-{who['kind'].lower()}-{from_login(who['name'])}"[:253],
+               "metadata": {"name": ROLE_NAME,
                             "namespace": namespace, "labels": {"app.kubernetes.io/part-of": "favorite-athlete"}},
                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ROLE_NAME},
                "subjects": [who]}

@@ -12,7 +12,7 @@ repo=$(cd "$here/../.." && pwd)
 
 name=${1:?usage: restart.sh NAME [DOWN_SECONDS]}
 down=${2:-0}
-pid=$(awk -v n="$name" '$2 == n {print $1}' "$state/pids" 2>/dev/null | tail -1)
+pid=$(awk -v n="$name" '$2 == n {print $1}' "$state/pids" 2>/dev/null | tail -1 || true)
 if [ -z "$pid" ] || [ ! -f "$state/commands/$name" ]; then
   echo "restart: no $name was started from $state" >&2
   exit 1

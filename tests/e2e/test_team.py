@@ -222,6 +222,18 @@ def test_bobs_loop_needs_nothing_beyond_the_role(loops):
     assert denied.returncode != 0 and "forbidden" in denied.stderr
 
 
+def test_alice_cannot_take_down_bobs_loop_even_as_the_cluster_admin(loops):
+    """bob's namespace records bob as its owner: alice's rights do not make it hers."""
+    alice = loops["alice"]
+    result = subprocess.run(["make", "down", f"REGISTRY={alice.registry}", "NAMESPACE=bob"], cwd=alice.workspace,
+                            env=alice.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "namespace bob is system:serviceaccount:bob:bob's, not yours (e2e-admin)" in result.stdout
+    assert "skaffold delete" not in result.stdout
+    assert "deployment.apps/flask-app" in leftovers("bob")
+    assert len(wait_for_ready_pods(3, 30, namespace="bob")) == 3
+
+
 def test_make_down_in_alices_clone_leaves_bobs_loop_serving(loops):
     alice, bob = loops["alice"], loops["bob"]
     alice.make("down")
@@ -286,9 +298,9 @@ def test_the_forward_of_a_skaffold_loop_comes_back_after_the_api_server_restarts
 
 def test_without_a_registry_a_shared_context_stops_before_anything(developers):
     alice = developers["alice"]
-    result = subprocess.run(["make", "dev"], cwd=alice.workspace, env=alice.env, capture_output=True, text=True,
-                            timeout=300)
-    output = result.stdout + result.stderr
+    result = subprocess.run(["make", "dev"], cwd=alice.workspace, env=alice.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, timeout=300)
+    output = result.stdout
     assert result.returncode != 0
     assert (f"cluster: stopping: the current context {SHARED} (https://127.0.0.1:6443) is not a local cluster: to "
             "run the loop there, through a registry the cluster pulls from, set it (make dev "

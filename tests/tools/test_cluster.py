@@ -24,8 +24,10 @@ case "$*" in
     case "$FAKE_NAMESPACE" in
       missing) echo 'Error from server (NotFound): namespaces "x" not found' >&2; exit 1 ;;
       forbidden) echo 'Error from server (Forbidden): namespaces "x" is forbidden' >&2; exit 1 ;;
-      *) echo '{"metadata": {"labels": {'"$FAKE_NAMESPACE"'}}}' ;;
+      *) echo '{"metadata": {"labels": {'"$FAKE_NAMESPACE"'}, "annotations": {'"$FAKE_OWNER"'}}}' ;;
     esac ;;
+  "auth whoami --output json")
+    echo '{"status": {"userInfo": {"username": "'"${FAKE_USER:-jane}"'", "groups": ["team-x"]}}}' ;;
   "create --filename -") cat >>"$FAKE_LOG"; [ -z "$FAKE_CREATE_FORBIDDEN" ] || {
       echo 'Error from server (Forbidden): namespaces is forbidden' >&2; exit 1; } ;;
   "config current-context") [ -n "$FAKE_CONTEXT" ] && echo "$FAKE_CONTEXT" || exit 1 ;;

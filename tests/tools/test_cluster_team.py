@@ -19,8 +19,8 @@ OURS = '"app.kubernetes.io/managed-by": "favorite-athlete-loop"'
 
 def team(cluster, command, namespace=OURS, **env):  # noqa: F811
     """Run a command of a team loop on the remote context."""
-    return cluster(command, **REMOTE, REGISTRY="registry.example.com/team", KUBE_CONTEXT=REMOTE["context"],
-                   FAKE_NAMESPACE=namespace, **env)
+    return cluster(command, **REMOTE, **{"REGISTRY": "registry.example.com/team", "KUBE_CONTEXT": REMOTE["context"],
+                                         "FAKE_NAMESPACE": namespace, **env})
 
 
 def created(calls):
@@ -71,8 +71,22 @@ def test_a_missing_namespace_is_created_with_the_loops_labels(cluster):  # noqa:
     code, output, calls = team(cluster, "up", namespace="missing", NAMESPACE="alice")
     assert code == 0, output
     assert created(calls) == {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "alice", "labels": {
-        "app.kubernetes.io/managed-by": "favorite-athlete-loop", "pod-security.kubernetes.io/enforce": "restricted"}}}
-    assert "cluster: created namespace alice" in output
+        "app.kubernetes.io/managed-by": "favorite-athlete-loop", "pod-security.kubernetes.io/enforce": "restricted"},
+        "annotations": {"favorite-athlete/developer": "jane"}}}
+    assert "cluster: created namespace alice, labelled app.kubernetes.io/managed-by=favorite-athlete-loop, yours (jane)" \
+        in output
+
+
+@pytest.mark.parametrize("command", ["up", "check"])
+@pytest.mark.parametrize(("owner", "mine"), [("jane", True), ("group:team-x", True), ("bob", False),
+                                             ("group:team-y", False), ("system:serviceaccount:bob:bob", False)])
+def test_a_developer_namespace_of_someone_else_is_never_used(cluster, command, owner, mine):  # noqa: F811
+    """However wide the identity's rights: its owner is recorded when it is made, and compared."""
+    code, output, calls = team(cluster, command, NAMESPACE="bob", FAKE_OWNER=f'"favorite-athlete/developer": "{owner}"')
+    assert code == (0 if mine else 1), output
+    if not mine:
+        assert f"namespace bob is {owner}'s, not yours (jane)" in output
+    assert created(calls) is None
 
 
 def test_a_missing_namespace_that_cannot_be_created_points_at_the_admins_step(cluster):  # noqa: F811
@@ -100,6 +114,25 @@ def test_a_namespace_the_identity_cannot_read_stops_the_loop(cluster):  # noqa: 
 def test_make_down_of_a_team_loop_checks_the_namespace(cluster):  # noqa: F811
     assert team(cluster, "check", NAMESPACE="alice")[0] == 0
     assert team(cluster, "check", namespace="missing", NAMESPACE="alice")[0] == 0
+
+
+@pytest.mark.parametrize("env", [{"CLUSTER": "minikube"}, {"KUBE_CONTEXT": ""}, {"NAMESPACE": "default"}])
+def test_make_down_of_a_team_loop_that_cannot_go_on_deletes_nothing(cluster, env):  # noqa: F811
+    code, output, _ = team(cluster, "check", **{"NAMESPACE": "payments", **env})
+    assert code == 1, output
+
+
+def test_a_kube_context_left_in_the_environment_never_redirects_a_local_loop(cluster):  # noqa: F811
+    """Only a team loop reads KUBE_CONTEXT (CI systems set it for their own use)."""
+    code, output, calls = cluster("up", "docker-desktop", KUBE_CONTEXT="gke_shop_europe-west1_prod")
+    assert code == 0, output
+    assert "using the current context, docker-desktop" in output
+    assert "gke_shop" not in calls
+
+
+def test_a_team_loop_without_a_context_stops(cluster):  # noqa: F811
+    code, output, _ = team(cluster, "up", KUBE_CONTEXT="", NAMESPACE="alice")
+    assert code == 1 and "no kube context is set" in output
 
 
 def test_a_team_context_that_does_not_answer_stops_before_anything(cluster):  # noqa: F811
