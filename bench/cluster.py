@@ -314,26 +314,28 @@ def tilt_up(workspace, logs):
     return session(["tilt", "up"], workspace, logs / "tilt.log", TiltSteps(), stop, faults=True)
 
 
-def rebuild_and_rollout(workspace):
-    """The same save delivered by `skaffold run` (build, deploy, rollout): seconds each. The
-    unit tests are skipped: the save hard-wires the answer they check (figure 11 is their cost)."""
+def rebuild_and_rollout(workspace, flags=(), env=None, namespace="default"):
+    """The same save delivered by `skaffold run FLAGS` (build, deploy, rollout; with the remote
+    profile's flags, a push and a deploy into namespace): seconds each. The unit tests are
+    skipped: the save hard-wires the answer they check (figure 11 is their cost)."""
+    env = env or tool_env()
     views = workspace / "app" / "views.py"
     original, times = views.read_text(), []
     try:
-        kube.run("skaffold", "run", "--status-check=true", cwd=workspace, env=tool_env(), timeout=START_TIMEOUT)
+        kube.run("skaffold", "run", *flags, "--status-check=true", cwd=workspace, env=env, timeout=START_TIMEOUT)
         for number in range(REBUILDS):
             athlete = f"rebuild {number}"
             started = time.perf_counter()
             views.write_text(views_answering(athlete))
-            kube.run("skaffold", "run", "--status-check=true", "--skip-tests", cwd=workspace, env=tool_env(),
+            kube.run("skaffold", "run", *flags, "--status-check=true", "--skip-tests", cwd=workspace, env=env,
                      timeout=START_TIMEOUT)
-            with forwards_to_each(wait_for_ready_pods(3, 120)) as urls:
+            with forwards_to_each(wait_for_ready_pods(3, 120, namespace=namespace), namespace=namespace) as urls:
                 if all_pods_serve(urls, athlete, time.perf_counter()) is None:
-                    raise AssertionError(f"{athlete} not served after skaffold run")
+                    raise AssertionError(f"{athlete} not served after skaffold run {' '.join(flags)}")
             times.append(time.perf_counter() - started)
     finally:
         views.write_text(original)
-        kube.run("skaffold", "delete", cwd=workspace, env=tool_env())
+        kube.run("skaffold", "delete", *flags, cwd=workspace, env=env)
         wait_gone()
     return {"seconds": summary(times), "samples": times}
 

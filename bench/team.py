@@ -11,14 +11,10 @@ and measures nothing.
 
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from bench.cluster import (EDIT_GAP, LOGS, REBUILDS, START_TIMEOUT, all_pods_serve, edits, line, rebuild_and_rollout,
-                           wait_gone)
-from bench.stats import seconds, summary
-from tests.support import kube
-from tests.support.edits import views_answering
+from bench.cluster import EDIT_GAP, LOGS, START_TIMEOUT, edits, line, rebuild_and_rollout, wait_gone
+from bench.stats import seconds
 from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, kubeconfig_on, kubectl,
                                 skaffold_app_forward, tool_env, wait_for_ready_pods)
 from tests.support.registry import REGISTRY, registry_problem
@@ -60,29 +56,6 @@ def synced_saves(workspace, env, team):
         wait_gone()
 
 
-def rebuilds(workspace, env):
-    """The same save by `skaffold run -p remote` (build, push, deploy, pull, rollout): seconds each."""
-    views = workspace / "app" / "views.py"
-    original, times = views.read_text(), []
-    remote = ["-p", "remote", f"--default-repo={REPOSITORY}", f"--kube-context={SHARED}", f"--namespace={NAMESPACE}"]
-    try:
-        kube.run("skaffold", "run", *remote, "--status-check=true", cwd=workspace, env=env, timeout=START_TIMEOUT)
-        for number in range(REBUILDS):
-            athlete = f"team rebuild {number}"
-            started = time.perf_counter()
-            views.write_text(views_answering(athlete))
-            kube.run("skaffold", "run", *remote, "--status-check=true", "--skip-tests", cwd=workspace, env=env,
-                     timeout=START_TIMEOUT)
-            with forwards_to_each(wait_for_ready_pods(3, 120, namespace=NAMESPACE), namespace=NAMESPACE) as urls:
-                if all_pods_serve(urls, athlete, time.perf_counter()) is None:
-                    raise AssertionError(f"{athlete} not served after skaffold run -p remote")
-            times.append(time.perf_counter() - started)
-    finally:
-        views.write_text(original)
-        kube.run("skaffold", "delete", *remote, cwd=workspace, env=env)
-    return {"seconds": summary(times), "samples": times}
-
-
 def run(images=None):
     """Figure 14, in one run."""
     found = problem()
@@ -101,7 +74,9 @@ def run(images=None):
             print(line("make dev REGISTRY=...", results["make dev REGISTRY"]), flush=True)
             results["make dev"] = synced_saves(workspace, tool_env(), team=False)
             print(line("make dev (local)", results["make dev"]), flush=True)
-            results["rebuild"] = rebuilds(workspace, env)
+            remote = ["-p", "remote", f"--default-repo={REPOSITORY}", f"--kube-context={SHARED}",
+                      f"--namespace={NAMESPACE}"]
+            results["rebuild"] = rebuild_and_rollout(workspace, remote, env, NAMESPACE)
             print(f"   {'skaffold run -p remote':<22} {seconds(results['rebuild']['seconds'])}  "
                   "(build, push, deploy, pull, rollout)", flush=True)
             results["local rebuild"] = rebuild_and_rollout(workspace)
