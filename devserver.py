@@ -8,12 +8,16 @@ every reload pays Python's start-up and Flask's imports (about 0.45 s on our
 machines). Here the supervisor owns the listening socket and always keeps a
 spare worker that has already imported Flask and Werkzeug and waits to be told
 to go. On a change the supervisor wakes the spare, which imports the app from
-disk and serves on the inherited socket, and only then retires the old worker,
-which stops accepting and finishes the requests it is answering: no request is
-refused or cut off by a reload, and code that fails to import leaves the
-previous version serving.
+disk; then it retires the old worker, which stops taking connections, closes its
+idle ones and finishes the requests it is answering, and only once it has stopped
+taking them does the new worker take connections on the inherited socket (those
+that arrive meanwhile wait in the socket's queue). So no request is refused or cut
+off by a reload, none that starts after `reloaded` gets the previous code, and code
+that fails to import leaves the previous version serving. Every answer says which
+code served it (CODE_HEADER).
 """
 
+import hashlib
 import os
 import select
 import signal
@@ -29,15 +33,27 @@ from pathlib import Path
 # files from `skaffold dev`) become one reload: wait until the watch is quiet.
 QUIET_SECONDS = 0.02
 MAX_DEBOUNCE_SECONDS = 0.5
+# What the supervisor tells a worker on its stdin: load the app, then take connections.
 GO = b"go\n"
-# What a worker says on its ready pipe: that its code runs, then that it serves.
+SERVE = b"serve\n"
+# What a worker says on its ready pipe: that its code runs, that it has loaded the app,
+# and once retired, that it takes no more connections (and has closed its idle ones).
 RUNNING = b"running\n"
+CODE = b"code "
 READY = b"ready\n"
+RETIRED = b"retired\n"
+# Each answer says which code the worker serves: a digest of the app's .py files as it loaded
+# them (CODE_CHANGING if they changed while it did: a reload follows). The loop compares it
+# with the digest of the working tree to know that a save is live.
+CODE_HEADER = "Dev-Code-Digest"
+CODE_CHANGING = "changing"
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
-# A retiring worker stops accepting within this, then finishes what it answers.
-ACCEPT_POLL_SECONDS = 0.05
+# A retired worker finishes the requests it answers within this.
 RETIRE_TIMEOUT_SECONDS = 5
+# Under a debugger, how long a swap waits for the replaced worker to stop taking connections:
+# one paused at a breakpoint takes none until you continue, and then stops first.
+PAUSED_HANDOFF_SECONDS = 1
 # Under a debugger (`make debug`) a worker may sit at a breakpoint: once replaced, it
 # keeps the request it answers, with the code it has, for this long (Skaffold's debug
 # mode gives the probes the same 600 s), so that a save never ends a session under way.
@@ -76,26 +92,52 @@ def retire_seconds():
 # --- the worker: one process that serves one version of the code --------------
 
 
+def code_digest(folder):
+    """A short digest of the .py files under folder (their paths relative to it, and bytes):
+    the same for the app/ a worker loads and for the working tree's app/."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*.py")):
+        if "__pycache__" in path.parts or not path.is_file():
+            continue
+        relative = path.relative_to(folder).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(b"%d:%s%d:" % (len(relative), relative, len(data)))
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def read_line(fd):
+    """One line from fd, read a byte at a time so that nothing after it is taken ("" at EOF)."""
+    line = b""
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    return line
+
+
 def run_worker(fd, ready_fd):
-    """Import the web stack, wait for the supervisor's go, then serve the app on fd."""
+    """Import the web stack, wait for the supervisor's go, load the app, and serve it on fd
+    from the supervisor's serve until retired."""
     # Before anything slow: a debugger that holds a new process holds it before this line.
     os.write(ready_fd, RUNNING)
     import flask  # noqa: F401  (imported now so that the swap does not pay for it)
     from werkzeug.serving import WSGIRequestHandler, make_server
 
-    if sys.stdin.buffer.readline() != GO:
+    if read_line(0) != GO:
         return 0  # the supervisor went away before needing this spare
-
-    # The supervisor closing our stdin means it is gone: do not outlive it.
-    threading.Thread(target=_exit_on_eof, daemon=True).start()
 
     from app import create_app
 
+    before = code_digest(watch_dir())
+    app = create_app()
+    served_code = before if code_digest(watch_dir()) == before else CODE_CHANGING
     connections = Connections()
 
     class Handler(WSGIRequestHandler):
-        """Werkzeug's handler, registered while it runs and without its own request log
-        (the app logs each request)."""
+        """Werkzeug's handler, registered while it runs, saying which code answers, and
+        without its own request log (the app logs each request)."""
 
         served = 0
         busy = False
@@ -117,16 +159,20 @@ def run_worker(fd, ready_fd):
                 if connections.retiring:
                     self.close_connection = True
 
+        def end_headers(self):
+            self.send_header(CODE_HEADER, served_code)
+            super().end_headers()
+
         def log_request(self, code="-", size="-"):
             pass
 
     host, port = address()
-    server = make_server(host, port, create_app(), threaded=True, request_handler=Handler, fd=fd)
-    # Every worker waits on the one listening socket, and a new connection wakes them
-    # all: the ones that lose the race to accept it must get EAGAIN, not wait inside
-    # accept() for a connection that may never come (and a SIGTERM with it).
+    server = make_server(host, port, app, threaded=True, request_handler=Handler, fd=fd)
+    # Every worker shares the one listening socket, and a new connection wakes every one
+    # that waits on it: the ones that lose the race to accept it must get EAGAIN, not wait
+    # inside accept() for a connection that may never come (and a SIGTERM with it).
     os.set_blocking(server.socket.fileno(), False)
-    server.timeout = ACCEPT_POLL_SECONDS
+    server.timeout = 0
     start_thread = server.process_request
 
     def process_request(request, client_address):
@@ -136,20 +182,34 @@ def run_worker(fd, ready_fd):
 
     server.process_request = process_request
 
+    os.write(ready_fd, CODE + served_code.encode() + b"\n" + READY)
+    # Until told to serve, the worker it replaces may still take connections. A SIGTERM
+    # meanwhile ends this one at once: it has none.
+    if read_line(0) != SERVE:
+        return 0
+    # The supervisor closing our stdin from now on means it is gone: do not outlive it.
+    threading.Thread(target=_exit_on_eof, daemon=True).start()
+
+    # A SIGTERM or SIGINT retires the worker. The handler only sets a flag (one that took
+    # a lock could interrupt its holder); the signal's byte on the wakeup pipe ends the wait
+    # for a connection at once, and is read before any accept, so that a retired worker
+    # takes none.
     retiring = []
-
-    def retire(signum, frame):
-        # Only a flag: a handler that took a lock could interrupt its holder.
-        retiring.append(signum)
-
-    signal.signal(signal.SIGTERM, retire)
-    signal.signal(signal.SIGINT, retire)
-    os.write(ready_fd, READY)
-    os.close(ready_fd)
+    signalled, wakeup = os.pipe()
+    os.set_blocking(wakeup, False)
+    signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, frame: retiring.append(number))
     while not retiring:
-        server.handle_request()  # at most one connection, or ACCEPT_POLL_SECONDS
+        readable, _, _ = select.select([server.socket, signalled], [], [])
+        if signalled in readable:
+            break
+        server.handle_request()  # the connection, unless another worker took it first
     server.server_close()  # new connections go to the worker that replaces this one
-    connections.retire(retire_seconds())
+    connections.stop_taking()
+    os.write(ready_fd, RETIRED)
+    os.close(ready_fd)
+    connections.finish(retire_seconds())
     return 0
 
 
@@ -182,8 +242,15 @@ class Connections:
             self.handlers.discard(handler)
             self.changed.notify_all()
 
-    def retire(self, timeout):
-        """Close idle connections, and wait at most timeout for the others to end.
+    def stop_taking(self):
+        """Close the idle connections at once: a client's next request then reaches the new
+        code. A connection being answered closes once its answer is sent."""
+        with self.changed:
+            self.retiring = True
+            self._close(lambda handler: handler.served and not handler.busy)
+
+    def finish(self, timeout):
+        """Wait at most timeout for the remaining connections to end.
 
         Past RETIRE_TIMEOUT_SECONDS (under a debugger, timeout is longer) only a request being
         answered, paused at a breakpoint, say, is waited for: a connection that never sent
@@ -191,8 +258,6 @@ class Connections:
         old code."""
         done = lambda: not self.handlers and not self.accepted  # noqa: E731
         with self.changed:
-            self.retiring = True
-            self._close(lambda handler: handler.served and not handler.busy)
             finished = self.changed.wait_for(done, min(timeout, RETIRE_TIMEOUT_SECONDS))
             if finished or timeout <= RETIRE_TIMEOUT_SECONDS:
                 return
@@ -274,7 +339,8 @@ class Wakeups:
 
 
 class Worker:
-    """A worker process and the pipe on which it says that it runs, then that it serves."""
+    """A worker process, the pipe on which the supervisor tells it what to do (its stdin),
+    and the one on which it says how far it is."""
 
     def __init__(self, listener, debugged=True):
         fd = listener.fileno()
@@ -314,17 +380,21 @@ class Worker:
         return (RUNNING not in self.said and time.monotonic() - self.started_at > HELD_SECONDS
                 and client_attached())
 
+    def _tell(self, message):
+        """Write one of the supervisor's messages on the worker's stdin."""
+        try:
+            self.process.stdin.write(message)
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died since it was checked: its pipe then says so
+
     def start(self, wakeups):
-        """Tell the worker to load the code; return whether it serves it.
+        """Tell the worker to load the code; return whether it has (serve() sets it serving).
 
         Gives up when the code takes START_TIMEOUT_SECONDS to start, when the debugger holds
         the worker (was_held then says so), or at once when the supervisor is told to stop.
         """
-        try:
-            self.process.stdin.write(GO)
-            self.process.stdin.flush()
-        except BrokenPipeError:
-            pass  # it died since it was checked: not serving, as below
+        self._tell(GO)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not wakeups.stopping and READY not in self.said and time.monotonic() < deadline:
             if self.held():
@@ -332,11 +402,40 @@ class Worker:
                 break
             if not self._hear(min(1.0, max(0, deadline - time.monotonic())), wakeups):
                 break
-        serving = READY in self.said
-        if not serving:
+        loaded = READY in self.said
+        if not loaded:
             self.stop()
-        self._close_pipe()
-        return serving
+            self._close_pipe()
+        return loaded
+
+    def serve(self):
+        """Let a worker that has loaded the code take connections."""
+        self._tell(SERVE)
+
+    @property
+    def code(self):
+        """The digest of the code it has loaded (see CODE_HEADER)."""
+        return self.said.partition(CODE)[2].partition(b"\n")[0].decode()
+
+    def hand_over(self, wakeups):
+        """Retire a serving worker and wait until it takes no more connections (RETIRED) or
+        has gone. Under a debugger wait at most PAUSED_HANDOFF_SECONDS: a worker paused at a
+        breakpoint takes no connection, and once you continue it stops before taking one."""
+        self.retire()
+        limit = PAUSED_HANDOFF_SECONDS if under_debugger() else RETIRE_TIMEOUT_SECONDS
+        deadline = time.monotonic() + limit
+        while (self.ready is not None and RETIRED not in self.said and not wakeups.stopping
+               and time.monotonic() < deadline):
+            if not self._hear(max(0, deadline - time.monotonic()), wakeups):
+                break
+        if self.ready is None or RETIRED in self.said or not self.alive() or wakeups.stopping:
+            return
+        if under_debugger():
+            log(f"worker {self.process.pid} (the previous code) has not stopped within {limit} s, paused in"
+                f" the debugger?; paused, it takes no connection, and once you continue it stops taking them")
+        else:
+            log(f"worker {self.process.pid} (the previous code) has not stopped taking connections within"
+                f" {limit} s; the new code serves beside it until it does")
 
     def _close_pipe(self):
         if self.ready is not None:
@@ -435,9 +534,12 @@ class Supervisor:
             self.spare = self._new_worker()
         if not serving:
             return False
+        # Handed over, not overlapped: from the moment the new worker serves, the old one
+        # takes no connection. Those that come meanwhile wait in the socket's queue.
         if self.active is not None:
-            self.active.retire()
+            self.active.hand_over(self.wakeups)
             self.retiring.append(self.active)
+        worker.serve()
         self.active = worker
         return True
 
@@ -498,7 +600,7 @@ class Supervisor:
                 if self.wakeups.stopping:
                     break
                 if self.swap():
-                    log("reloaded")
+                    log(f"reloaded: serving code {self.active.code}")
                     reported_stopped = False
                 elif self.wakeups.stopping:
                     break
@@ -548,6 +650,11 @@ def listen(host, port):
     return listener
 
 
+def watch_dir():
+    """The folder of the code to watch and digest, from the environment."""
+    return Path(os.environ.get("WATCH_DIR", Path(__file__).resolve().parent / "app"))
+
+
 def address():
     """The host and port to serve on, from the environment."""
     return os.environ.get("HOST", "0.0.0.0"), int(os.environ.get("PORT", "5000"))
@@ -563,11 +670,11 @@ def main(argv):
     wakeups = Wakeups()
     wakeups.catch_signals(signal.SIGTERM, signal.SIGINT)
     host, port = address()
-    watch_dir = Path(os.environ.get("WATCH_DIR", Path(__file__).resolve().parent / "app"))
+    folder = watch_dir()
     listener = listen(host, port)
     supervisor = Supervisor(listener, wakeups)
-    observer = watch(supervisor, watch_dir)
-    log(f"serving on http://{host}:{port}, reloading on changes to {watch_dir}/**/*.py")
+    observer = watch(supervisor, folder)
+    log(f"serving on http://{host}:{port}, reloading on changes to {folder}/**/*.py")
     try:
         return supervisor.serve()
     finally:

@@ -4,7 +4,9 @@ import time
 
 import pytest
 
+from devserver import CODE_HEADER
 from tests.support.contract import check_contract
+from tests.support.http import request
 from tests.support.prod import wait_for_workers
 from tests.support.servers import PROD_COMMAND, Server, running
 
@@ -14,6 +16,12 @@ pytestmark = pytest.mark.server
 def test_serves_the_contract(source):
     with running(PROD_COMMAND, source, {"FAVORITE_ATHLETE": "Prod Athlete"}) as server:
         check_contract(server.url, "Prod Athlete")
+
+
+def test_says_nothing_of_its_code(source):
+    """Only the dev server names the code that answers: production answers carry no digest."""
+    with running(PROD_COMMAND, source) as server:
+        assert CODE_HEADER.lower() not in request(server.url).headers
 
 
 def test_logs_one_access_line_per_request(source):
