@@ -47,6 +47,9 @@ RETIRED = b"retired\n"
 # with the digest of the working tree to know that a save is live.
 CODE_HEADER = "Dev-Code-Digest"
 CODE_CHANGING = "changing"
+# The same digest as the whole answer, from the worker itself: the loop asks every pod for it
+# after a save, and the app never sees (or logs) these requests.
+CODE_PATH = "/devserver/code"
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
 # A retired worker finishes the requests it answers within this.
@@ -152,12 +155,23 @@ def run_worker(fd, ready_fd):
         def run_wsgi(self):
             self.busy = True
             try:
-                super().run_wsgi()
+                if self.path == CODE_PATH and self.command == "GET":
+                    self._answer_code()
+                else:
+                    super().run_wsgi()
             finally:
                 self.busy = False
                 self.served += 1
                 if connections.retiring:
                     self.close_connection = True
+
+        def _answer_code(self):
+            body = served_code.encode() + b"\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
         def end_headers(self):
             self.send_header(CODE_HEADER, served_code)

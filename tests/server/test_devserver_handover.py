@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from devserver import CODE_HEADER, code_digest
+from devserver import CODE_HEADER, CODE_PATH, code_digest
 from tests.support.edits import views_answering
 from tests.support.http import request, wait_until
 from tests.support.servers import DEV_COMMAND, running
@@ -181,6 +181,15 @@ def test_every_answer_names_the_code_that_served_it(source):
                    what="the edit's digest being served")
         assert f"reloaded: serving code {edited}" in server.output()
         assert request(server.url).json() == {"athlete": "Edited"}
+
+
+def test_the_loop_asks_for_the_code_without_the_app_seeing_it(source):
+    with running(DEV_COMMAND, source) as server:
+        reply = request(server.url, path=CODE_PATH)
+        assert (reply.status, reply.body) == (200, code_digest(source / "app").encode() + b"\n")
+        assert reply.content_type == "text/plain"
+        assert CODE_PATH not in server.output(), "the app logged the loop's question"
+        assert request(server.url, method="POST", path=CODE_PATH).status == 405
 
 
 def test_the_digest_covers_every_python_file_of_the_tree_and_nothing_else(tmp_path):
