@@ -12,6 +12,10 @@ tree no longer has; files already current are left alone, so the dev server relo
 for a real difference. It says one line for each container it changed, and it ends when
 Skaffold ends.
 
+It also confirms each save (scripts/confirm.py): once every pod serves the tree's code it
+prints `live: FILES in N/N pods, S s after the save`, copies the tree into a pod that has not
+got it in time, and names a pod that cannot take it, with the reason.
+
 It also closes a gap at start-up. Skaffold takes its baseline of file times only after the
 deploy, its hooks and the port-forward (runner/dev.go): a save made before that looks
 unchanged to it until the file is saved again. So until Skaffold watches the tree, the
@@ -33,6 +37,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from confirm import ApiProxy, Confirmer, last_error  # noqa: E402
 
 APP_SELECTOR = "app=flask-app"
 IMAGE = "flask-app"
@@ -138,6 +145,17 @@ def containers(pod):
     return pod["metadata"]["namespace"], pod["metadata"]["name"], images, running
 
 
+def not_ready(pod, container):
+    """Why a container of a pod object is not ready ("" when it is)."""
+    for status in pod.get("status", {}).get("containerStatuses") or []:
+        if status["name"] == container:
+            if status.get("ready"):
+                return ""
+            waiting = status.get("state", {}).get("waiting", {}).get("reason")
+            return waiting or ("not ready" if status.get("started") else "starting")
+    return "not started"
+
+
 def objects(stream):
     """Each JSON object of a stream of them, as `kubectl get --watch --output json` writes them."""
     decoder, buffer = json.JSONDecoder(), ""
@@ -175,6 +193,48 @@ class Companion:
         # One sync at a time into each container: its own, or the catch-up's.
         self.syncing = {}
         self.watches = []
+        # (namespace, pod) -> (app container, why it is not ready): the pods a save must reach.
+        self.app_pods = {}
+
+    def on_event(self, event):
+        """Act on one event of the watch: a pod added or changed, or gone."""
+        pod = event.get("object", {})
+        key = (pod.get("metadata", {}).get("namespace"), pod.get("metadata", {}).get("name"))
+        with self.lock:
+            if event.get("type") == "DELETED" or pod.get("metadata", {}).get("deletionTimestamp"):
+                self.app_pods.pop(key, None)
+            else:
+                app = [name for name, image in containers(pod)[2].items() if is_app_image(image)]
+                if app:
+                    self.app_pods[key] = (app[0], not_ready(pod, app[0]))
+        if event.get("type") != "DELETED":
+            self.on_pod(pod)
+
+    def containers_now(self):
+        """The loop's app containers now: (namespace, pod, container, why it is not ready)."""
+        with self.lock:
+            return [(namespace, pod, container, why)
+                    for (namespace, pod), (container, why) in sorted(self.app_pods.items())]
+
+    def copy(self, namespace, pod, container):
+        """Give one container the tree now (a save it did not get); errors are for the caller's
+        confirmation to report."""
+        with self.lock:
+            syncing = self.syncing.setdefault((namespace, pod, container), threading.Lock())
+        with syncing:
+            try:
+                sync(self.context, namespace, pod, container, self.work_dir)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                pass
+
+    def logged_error(self, namespace, pod):
+        """The error the dev server of pod last logged ("" if none or unreadable)."""
+        try:
+            result = subprocess.run(["kubectl", *self.context, "logs", "--namespace", namespace, pod,
+                                     "--tail=60"], capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            return ""
+        return last_error(result.stdout)
 
     def on_pod(self, pod):
         """Act on one pod the watch reports: start a sync for each new, started app container."""
@@ -239,17 +299,17 @@ class Companion:
         while alive():
             process = subprocess.Popen(
                 ["kubectl", *self.context, "get", "pods", "--namespace", namespace, "--selector", self.selector,
-                 "--watch", "--output", "json"],
+                 "--watch", "--output-watch-events", "--output", "json"],
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             self.watches.append(process)
-            for pod in objects(process.stdout):
-                self.on_pod(pod)
+            for event in objects(process.stdout):
+                self.on_event(event)
             process.wait()
             self.watches.remove(process)
             time.sleep(1)  # the API server closed the watch, or is away for a moment
 
     def stop(self):
-        """End the watches."""
+        """End the watches (and the API proxy of the confirmation)."""
         for process in list(self.watches):
             process.terminate()
 
@@ -319,12 +379,25 @@ def watch(skaffold_pid):
         threading.Thread(target=companion.watch, args=(namespace, lambda: alive(skaffold_pid)),
                          daemon=True).start()
     threading.Thread(target=companion.catch_up, args=(skaffold_pid,), daemon=True).start()
+    threading.Thread(target=confirm_saves, args=(companion, lambda: alive(skaffold_pid)), daemon=True).start()
     try:
         wait_for_exit(skaffold_pid)
     finally:
         companion.stop()
         (STATE_DIR / f"{os.environ.get('SKAFFOLD_RUN_ID')}.pid").unlink(missing_ok=True)
     return 0
+
+
+def confirm_saves(companion, alive):
+    """Confirm each save in every pod (scripts/confirm.py) while alive() holds, asking through
+    one `kubectl proxy` that ends with the companion's watches."""
+    try:
+        proxy = ApiProxy(companion.context, companion.watches.append)
+    except (OSError, RuntimeError) as error:
+        say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
+        return
+    Confirmer(companion.work_dir, SOURCE, tree, companion.containers_now, proxy.served_code,
+              companion.copy, companion.logged_error, say).follow(alive)
 
 
 def output_of(pid):

@@ -14,7 +14,7 @@ import pytest
 from tests.support.edits import REPO, broken_views, errors_refusing_with, views_answering
 from tests.support.http import request, wait_until
 from tests.support.kube import (SKAFFOLD_APP_FORWARD, Background, app_pods, check_a_clean_stop, forwards_to_each,
-                                pod_logs, replace_one_and_restart_another, wait_for_every_pod,
+                                kubectl, pod_logs, replace_one_and_restart_another, wait_for_every_pod,
                                 wait_for_every_pod_to_serve, wait_for_ready_pods)
 
 pytestmark = pytest.mark.e2e
@@ -100,6 +100,31 @@ def test_a_save_is_served_by_every_pod_without_a_rebuild_or_restart(skaffold_dev
     assert app_pods() == before, "a pod was replaced or restarted"
     after = skaffold_dev.output()[since:]
     assert "Syncing" in after and "Building [" not in after
+
+
+def test_the_loop_says_when_a_save_is_live_in_every_pod(skaffold_dev, pods, edit):
+    _, urls = pods
+    since = len(skaffold_dev.output())
+    edit("app/views.py", views_answering("Confirmed Live"))
+    skaffold_dev.wait_for_output(r"resync: live: app/views\.py in 3/3 pods, \d+\.\d\d s after the save\n",
+                                 SYNC_TIMEOUT, since=since)
+    for url in urls.values():
+        assert request(url, "GET", "/").json() == {"athlete": "Confirmed Live"}
+
+
+def test_a_pod_that_lost_a_file_behind_the_loops_back_is_healed_and_named(skaffold_dev, pods, edit):
+    """A file removed in one pod (by hand, say): the next save alone cannot start there, so the
+    confirmation gives that pod the whole tree and says so."""
+    before, urls = pods
+    victim = before[1]["name"]
+    kubectl("exec", victim, "--", "rm", "/app/app/errors.py")
+    since = len(skaffold_dev.output())
+    edit("app/views.py", views_answering("Healed After A Loss"))
+    skaffold_dev.wait_for_output(
+        rf"resync: live: app/views\.py in 3/3 pods, \d+\.\d\d s after the save \(copied into {victim}, "
+        r"which had not got it\)", SYNC_TIMEOUT, since=since)
+    wait_for_every_pod(urls, "/", {"athlete": "Healed After A Loss"}, 5, "the save in every pod")
+    assert app_pods() == before, "a pod was replaced or restarted"
 
 
 @contextmanager

@@ -145,19 +145,25 @@ def test_it_starts_once_per_loop_and_ends_with_skaffold(tmp_path):
         assert said == ["resync: watching the app's pods: a container that starts later gets app/ as saved here\n",
                         "deployed twice\n"], "the second deploy started a second companion"
         companion = int(pid_file.read_text())
-        wait_for(lambda: (tmp_path / "kubectl.log").exists())
+        wait_for(lambda: len(kubectl_runs(tmp_path)) == 2)
         watches = children(companion)
-        assert len(watches) == 1, "one watch for the one namespace"
-        assert len((tmp_path / "kubectl.log").read_text().splitlines()) == 1
-        assert ("--context docker-desktop get pods --namespace default --selector "
-            "app=flask-app,skaffold.dev/run-id=run-1 --watch") in \
-            (tmp_path / "kubectl.log").read_text()
+        assert len(watches) == 2, "one watch for the one namespace, and one API proxy"
+        runs = sorted(kubectl_runs(tmp_path))
+        assert runs[0].startswith("--context docker-desktop get pods --namespace default --selector "
+                                  "app=flask-app,skaffold.dev/run-id=run-1 --watch")
+        assert runs[1] == "--context docker-desktop proxy --address=127.0.0.1 --port=0"
     finally:
         skaffold.kill()
         skaffold.wait()
         skaffold.stdout.close()
     wait_for(lambda: not running(companion) and not any(running(pid) for pid in watches))
     assert not pid_file.exists()
+
+
+def kubectl_runs(tmp_path):
+    """The arguments of each kubectl the fake saw run."""
+    log = tmp_path / "kubectl.log"
+    return log.read_text().splitlines() if log.exists() else []
 
 
 def wait_for(condition, timeout=10):

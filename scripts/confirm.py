@@ -1,0 +1,181 @@
+"""Confirm each save: wait until every pod of the loop serves the working tree's code, and say so.
+
+Part of the resync companion (scripts/resync.py). After a save it asks every app pod which
+code it serves (the dev server's GET /devserver/code, through the API server: one
+`kubectl proxy` on 127.0.0.1, no port-forward per pod) until each answers the digest of the
+tree, and prints one line: when all do, how long after the save. A pod that does not serve
+the save within HEAL_AFTER_SECONDS is given the tree (the copy Skaffold should have made),
+and a pod that still does not by GIVE_UP_SECONDS is named with the reason: not ready, no
+answer, or the error its dev server logged for the new code.
+"""
+
+import re
+import select
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+# devserver.py, at the project's root, holds the digest both sides compute.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from devserver import CODE_PATH, code_digest  # noqa: E402
+
+TREE_POLL_SECONDS = 0.05
+ASK_EVERY_SECONDS = 0.05
+ASK_TIMEOUT_SECONDS = 2
+# Skaffold's own copy of a save takes 1-3 s here (more for saves made in quick succession):
+# a pod without the save after HEAL_AFTER_SECONDS did miss it.
+HEAL_AFTER_SECONDS = 4.0
+GIVE_UP_SECONDS = 10.0
+APP_PORT = 5000
+PROXY_START_SECONDS = 30
+# The last error line of a traceback in the dev server's log: why new code did not start.
+ERROR_LINE = re.compile(r"^\w+(?:\.\w+)*(?:Error|Exception)\b.*$", re.MULTILINE)
+
+
+class ApiProxy:
+    """One `kubectl proxy` on a free port of 127.0.0.1, to ask pods through the API server."""
+
+    def __init__(self, context_flags, started):
+        """Start it, and hand its process to started() (whoever ends it) before waiting for it."""
+        self.process = subprocess.Popen(
+            ["kubectl", *context_flags, "proxy", "--address=127.0.0.1", "--port=0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        started(self.process)
+        ready = select.select([self.process.stdout], [], [], PROXY_START_SECONDS)[0]
+        line = self.process.stdout.readline() if ready else ""
+        found = re.search(r"127\.0\.0\.1:(\d+)", line)
+        if not found:
+            self.stop()
+            raise RuntimeError(line.strip() or f"it did not start within {PROXY_START_SECONDS} s")
+        self.url = f"http://127.0.0.1:{found.group(1)}"
+
+    def served_code(self, namespace, pod):
+        """The digest of the code pod serves; raises OSError when it does not answer."""
+        url = f"{self.url}/api/v1/namespaces/{namespace}/pods/{pod}:{APP_PORT}/proxy{CODE_PATH}"
+        try:
+            with urllib.request.urlopen(url, timeout=ASK_TIMEOUT_SECONDS) as answer:
+                return answer.read().decode().strip()
+        except urllib.error.HTTPError as error:
+            raise OSError(f"HTTP {error.code}") from None
+
+    def stop(self):
+        """End the proxy."""
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def changed_files(before, after):
+    """The paths whose content differs between two trees ({path: bytes}), removed ones included."""
+    return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
+
+
+def saved_at(work_dir, paths):
+    """When the newest of paths was written (now, if every one was removed)."""
+    times = [(work_dir / path).stat().st_mtime for path in paths if (work_dir / path).exists()]
+    return max(times, default=time.time())
+
+
+def files_named(paths, limit=3):
+    """A short list of paths for a line of output."""
+    shown = ", ".join(paths[:limit])
+    return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+
+class Confirmer:
+    """Follows the saves of the tree and confirms each in every pod.
+
+    pods() gives the loop's app containers now, as (namespace, pod, container, not_ready),
+    not_ready being why the container is not ready, or "" when it is; ask(namespace, pod) the
+    digest a pod serves (OSError when it does not answer); copy(namespace, pod, container)
+    gives a container the tree; error(namespace, pod) the error its dev server last logged.
+    """
+
+    def __init__(self, work_dir, source, tree, pods, ask, copy, error, say):
+        self.work_dir, self.source, self.tree = work_dir, source, tree
+        self.pods, self.ask, self.copy, self.error, self.say = pods, ask, copy, error, say
+
+    def follow(self, alive):
+        """Confirm each save while alive() holds."""
+        confirmed = self.tree(self.work_dir)
+        while alive():
+            time.sleep(TREE_POLL_SECONDS)
+            saved = self.tree(self.work_dir)
+            if saved != confirmed:
+                self.confirm(changed_files(confirmed, saved), saved)
+                confirmed = saved
+
+    def digest(self):
+        """The digest of the tree's code as saved now."""
+        return code_digest(self.work_dir / self.source)
+
+    def confirm(self, paths, saved):
+        """Ask every pod until each serves this save, copying it where it is late; say how it
+        went. A newer save ends the wait: it gets its own line."""
+        digest, started = self.digest(), saved_at(self.work_dir, paths)
+        healed, answers = set(), {}
+        while True:
+            if self.tree(self.work_dir) != saved:
+                return
+            containers = self.pods()
+            answers = {pod: self._answer(namespace, pod) for namespace, pod, _, _ in containers}
+            late = [(namespace, pod, container) for namespace, pod, container, _ in containers
+                    if answers[pod] != digest]
+            elapsed = time.time() - started
+            if containers and not late:
+                copied = f" (copied into {files_named(sorted(healed))}, which had not got it)" if healed else ""
+                self.say(f"live: {files_named(paths)} in {len(containers)}/{len(containers)} pods,"
+                         f" {elapsed:.2f} s after the save{copied}")
+                return
+            if elapsed > GIVE_UP_SECONDS:
+                self._give_up(paths, digest, containers, answers, elapsed)
+                return
+            if elapsed > HEAL_AFTER_SECONDS:
+                todo = [entry for entry in late if entry[1] not in healed]
+                self._copy_into(todo)
+                healed.update(pod for _, pod, _ in todo)
+            time.sleep(ASK_EVERY_SECONDS)
+
+    def _answer(self, namespace, pod):
+        try:
+            return self.ask(namespace, pod)
+        except OSError as error:
+            return error
+
+    def _copy_into(self, containers):
+        copies = [threading.Thread(target=self.copy, args=entry) for entry in containers]
+        for copy in copies:
+            copy.start()
+        for copy in copies:
+            copy.join()
+
+    def _give_up(self, paths, digest, containers, answers, elapsed):
+        """Name each pod that does not serve the save, and why."""
+        reasons = []
+        for namespace, pod, _, not_ready in containers:
+            answer = answers[pod]
+            if answer == digest:
+                continue
+            if not_ready:
+                reasons.append(f"{pod} is not ready ({not_ready})")
+            elif isinstance(answer, Exception):
+                reasons.append(f"{pod} does not answer ({answer})")
+            else:
+                error = self.error(namespace, pod)
+                why = f": {error}" if error else ""
+                reasons.append(f"{pod} still serves the previous code{why}")
+        live = len(containers) - len(reasons)
+        where = "; ".join(reasons) or "no pod of the loop is running"
+        self.say(f"not live: {files_named(paths)} in {live}/{len(containers)} pods after {elapsed:.1f} s: {where}")
+
+
+def last_error(log):
+    """The last error line of a traceback in a dev server's log, or ""."""
+    found = ERROR_LINE.findall(log)
+    return found[-1].strip() if found else ""
