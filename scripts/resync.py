@@ -14,12 +14,11 @@ Skaffold ends.
 
 It also confirms each save (scripts/confirm.py): once every pod serves the tree's code it
 prints `live: FILES in N/N pods, S s after the save`, copies the tree into a pod that has not
-got it in time, and names a pod that cannot take it, with the reason.
-
-It also closes a gap at start-up. Skaffold takes its baseline of file times only after the
-deploy, its hooks and the port-forward (runner/dev.go): a save made before that looks
-unchanged to it until the file is saved again. So until Skaffold watches the tree, the
-companion copies each save into every container it has seen itself.
+got it in time, and names a pod that cannot take it, with the reason. That covers what
+Skaffold alone leaves out at start-up, too: it takes its baseline of file times only after
+the deploy, its hooks and the port-forward (runner/dev.go), so a save made before that looks
+unchanged to it until the file is saved again; the confirmation sees that no pod serves it
+and copies it.
 
 Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
   resync.py start        start the companion of this `skaffold dev`, unless it runs already
@@ -51,13 +50,6 @@ DESTINATION = "/app"
 # copied by Skaffold: copy again until the tree held still, at most this often.
 PASSES = 5
 STATE_DIR = Path(tempfile.gettempdir()) / "favorite-athlete-resync"
-# Skaffold takes its baseline a second or two after the hook. Until then the companion copies
-# each save itself: until Skaffold's notify trigger holds its watch on the tree, where /proc
-# shows it (Linux), else (the polling trigger of `make dev`, which holds none, or macOS) for
-# this long after the deploy, well past the baseline. A save then may be copied twice, by
-# Skaffold and by the companion; the second copy finds the files current and writes nothing.
-CATCH_UP_SECONDS = 30
-CATCH_UP_POLL_SECONDS = 0.2
 # Runs in the container: writes the files of the tar on stdin that differ, removes the
 # Python files under the source folder that the tar lacks, prints how many of each.
 APPLY = """
@@ -186,11 +178,8 @@ class Companion:
         self.selector = f"{APP_SELECTOR},skaffold.dev/run-id={run_id}"
         self.work_dir = work_dir
         self.seen = {}   # (namespace, pod, container) -> container ID already synced
-        # Container IDs whose first sync is done: the catch-up copies saves into those only,
-        # so that a container that has just started is healed, and named, by its own sync.
-        self.healed = set()
         self.lock = threading.Lock()
-        # One sync at a time into each container: its own, or the catch-up's.
+        # One sync at a time into each container: its own, or the confirmation's.
         self.syncing = {}
         self.watches = []
         # (namespace, pod) -> (app container, why it is not ready): the pods a save must reach.
@@ -266,33 +255,8 @@ class Companion:
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
                 say(f"could not sync {SOURCE}/ into {pod} ({why}): {error}")
                 return
-            self.healed.add(container_id)
         if written or removed:
             say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
-
-    def catch_up(self, skaffold_pid):
-        """Until Skaffold watches the tree, copy each save into every container seen so far:
-        a save made before Skaffold's baseline reaches them too."""
-        deadline = time.monotonic() + CATCH_UP_SECONDS
-        copied = tree(self.work_dir)
-        while True:
-            watched = watches(skaffold_pid, self.work_dir / SOURCE) or time.monotonic() > deadline
-            saved = tree(self.work_dir)
-            if saved != copied:
-                with self.lock:
-                    known = [(*key, container_id) for key, container_id in self.seen.items()
-                             if container_id in self.healed]
-                copies = [threading.Thread(target=self.heal, args=(namespace, pod, container,
-                                                                   "saved before Skaffold watched for saves", cid))
-                          for namespace, pod, container, cid in known]
-                for copy in copies:
-                    copy.start()
-                for copy in copies:
-                    copy.join()
-                copied = saved
-            if watched:
-                return
-            time.sleep(CATCH_UP_POLL_SECONDS)
 
     def watch(self, namespace, alive):
         """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""
@@ -312,27 +276,6 @@ class Companion:
         """End the watches (and the API proxy of the confirmation)."""
         for process in list(self.watches):
             process.terminate()
-
-
-def watches(pid, folder):
-    """Whether process pid holds an inotify watch on folder (Linux; False elsewhere).
-
-    Skaffold's notify trigger adds its watches only after it has taken its baseline
-    (runner/listen.go starts the trigger after runner/dev.go registers the files), so
-    a watch on app/ means that any later save is one Skaffold sees.
-    """
-    try:
-        inode = f" ino:{os.stat(folder).st_ino:x} "
-        infos = list(Path(f"/proc/{pid}/fdinfo").iterdir())
-    except OSError:
-        return False
-    for info in infos:
-        try:
-            if any(line.startswith("inotify ") and inode in line for line in info.read_text().splitlines()):
-                return True
-        except OSError:
-            continue  # closed while we looked
-    return False
 
 
 def wait_for_exit(pid):
@@ -378,7 +321,6 @@ def watch(skaffold_pid):
     for namespace in namespaces:
         threading.Thread(target=companion.watch, args=(namespace, lambda: alive(skaffold_pid)),
                          daemon=True).start()
-    threading.Thread(target=companion.catch_up, args=(skaffold_pid,), daemon=True).start()
     threading.Thread(target=confirm_saves, args=(companion, lambda: alive(skaffold_pid)), daemon=True).start()
     try:
         wait_for_exit(skaffold_pid)

@@ -95,10 +95,10 @@ def test_a_sync_meant_for_a_container_that_has_since_restarted_is_left_to_its_su
     companion = resync.Companion("docker-desktop", REPO, "run-1")
     monkeypatch.setattr(resync, "sync", lambda *args: copied.append(args) or (1, 0))
     companion.seen = {("default", "flask-app-1", "flask-app"): "docker://a2"}
-    companion.heal("default", "flask-app-1", "flask-app", "saved before Skaffold watched for saves", "docker://a1")
-    assert copied == [] and companion.healed == set()
+    companion.heal("default", "flask-app-1", "flask-app", "restarted container", "docker://a1")
+    assert copied == []
     companion.heal("default", "flask-app-1", "flask-app", "restarted container", "docker://a2")
-    assert len(copied) == 1 and companion.healed == {"docker://a2"}
+    assert len(copied) == 1
 
 
 def test_the_watch_stream_is_read_object_by_object(resync):
@@ -180,86 +180,3 @@ def running(pid):
         return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
     except OSError:
         return False
-
-
-def inotify_watch(folder):
-    """An inotify watch on folder, held by this process, as Skaffold's notify trigger holds them:
-    its file descriptor (close it to end the watch)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = libc.inotify_init1(os.O_CLOEXEC)
-    assert fd >= 0 and libc.inotify_add_watch(fd, os.fsencode(folder), 0x2) >= 0, os.strerror(ctypes.get_errno())
-    return fd
-
-
-@pytest.mark.skipif(not Path("/proc/self/fdinfo").is_dir(), reason="inotify and /proc are Linux's")
-def test_it_knows_when_skaffold_watches_the_tree(resync, tmp_path):
-    watched, other = tmp_path / "app", tmp_path / "tests"
-    watched.mkdir()
-    other.mkdir()
-    assert not resync.watches(os.getpid(), watched)
-    fd = inotify_watch(watched)
-    try:
-        assert resync.watches(os.getpid(), watched)
-        assert not resync.watches(os.getpid(), other)
-    finally:
-        os.close(fd)
-    assert not resync.watches(os.getpid(), watched)
-    assert not resync.watches(2 ** 22 + 1, watched)  # no such process
-
-
-def catching_up(resync, monkeypatch, tmp_path, watching_after):
-    """A companion over a tree of its own whose catch-up looks for Skaffold's watch, which
-    is there from the look watching_after on (None: never, as with the polling trigger);
-    (companion, what it synced, the tree's views.py, how often it looked)."""
-    views = tmp_path / "app" / "views.py"
-    views.parent.mkdir()
-    views.write_text("before = 1\n")
-    companion = resync.Companion("docker-desktop", tmp_path, "run-1")
-    companion.seen = {("default", "flask-app-1", "flask-app"): "docker://a1",
-                      ("default", "flask-app-2", "flask-app"): "docker://b1",
-                      # Started just now: its own first sync, not the catch-up, gives it the tree.
-                      ("default", "flask-app-3", "flask-app"): "docker://c1"}
-    companion.healed = {"docker://a1", "docker://b1"}
-    synced, looked = [], []
-    monkeypatch.setattr(companion, "heal", lambda *args: synced.append(args))
-
-    def watches(pid, folder):
-        assert (pid, folder) == (4321, tmp_path / "app")
-        looked.append(folder)
-        if len(looked) == 2:
-            views.write_text("saved = 2\n")  # a save before Skaffold's baseline
-        return watching_after is not None and len(looked) >= watching_after
-
-    monkeypatch.setattr(resync, "watches", watches)
-    monkeypatch.setattr(resync, "CATCH_UP_POLL_SECONDS", 0.01)
-    return companion, synced, looked
-
-
-SYNCED_AGAIN = [("default", name, "flask-app", "saved before Skaffold watched for saves", container_id)
-                for name, container_id in (("flask-app-1", "docker://a1"), ("flask-app-2", "docker://b1"))]
-
-
-def test_a_save_before_skaffold_watches_is_copied_into_every_container_seen(resync, monkeypatch, tmp_path):
-    companion, synced, looked = catching_up(resync, monkeypatch, tmp_path, watching_after=3)
-    companion.catch_up(4321)
-    assert len(looked) == 3
-    assert sorted(synced) == SYNCED_AGAIN
-
-
-def test_where_no_watch_shows_the_baseline_saves_are_copied_for_a_while(resync, monkeypatch, tmp_path):
-    """The polling trigger (`make dev`) holds no inotify watch: the catch-up copies saves
-    for CATCH_UP_SECONDS after the deploy, then ends."""
-    monkeypatch.setattr(resync, "CATCH_UP_SECONDS", 0.5)
-    companion, synced, looked = catching_up(resync, monkeypatch, tmp_path, watching_after=None)
-    started = time.monotonic()
-    companion.catch_up(4321)
-    assert 0.5 <= time.monotonic() - started < 5
-    assert sorted(synced) == SYNCED_AGAIN
-
-
-def test_nothing_saved_before_the_watch_copies_nothing(resync, monkeypatch, tmp_path):
-    companion, synced, looked = catching_up(resync, monkeypatch, tmp_path, watching_after=1)
-    companion.catch_up(4321)
-    assert synced == []
