@@ -90,6 +90,28 @@ def test_only_started_app_containers_not_seen_yet_are_synced(resync, monkeypatch
                       ("default", "flask-app-2", "flask-app", "new container", "docker://b1")]
 
 
+def test_the_pods_a_save_must_reach_follow_the_watch_events(resync, monkeypatch):
+    companion = resync.Companion("docker-desktop", REPO, "run-1")
+    monkeypatch.setattr(companion, "on_pod", lambda pod: None)
+    ready = pod("flask-app-1", "docker://a1")
+    ready["status"]["containerStatuses"][0]["ready"] = True
+    crashing = pod("flask-app-2", "docker://b1", started=False)
+    crashing["status"]["containerStatuses"][0]["state"] = {"waiting": {"reason": "CrashLoopBackOff"}}
+    leaving = pod("flask-app-3", "docker://c1")
+    for event in ({"type": "ADDED", "object": ready}, {"type": "ADDED", "object": crashing},
+                  {"type": "ADDED", "object": pod("flask-app-4")}, {"type": "ADDED", "object": leaving},
+                  {"type": "ADDED", "object": pod("other-1", "docker://d1", image="busybox")}):
+        companion.on_event(event)
+    assert companion.containers_now() == [("default", "flask-app-1", "flask-app", ""),
+                                          ("default", "flask-app-2", "flask-app", "CrashLoopBackOff"),
+                                          ("default", "flask-app-3", "flask-app", "not ready"),
+                                          ("default", "flask-app-4", "flask-app", "not started")]
+    leaving["metadata"]["deletionTimestamp"] = "2026-12-02T19:00:00Z"
+    companion.on_event({"type": "MODIFIED", "object": leaving})
+    companion.on_event({"type": "DELETED", "object": pod("flask-app-4")})
+    assert [entry[1] for entry in companion.containers_now()] == ["flask-app-1", "flask-app-2"]
+
+
 def test_a_sync_meant_for_a_container_that_has_since_restarted_is_left_to_its_successor(resync, monkeypatch):
     copied = []
     companion = resync.Companion("docker-desktop", REPO, "run-1")
