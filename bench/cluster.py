@@ -4,7 +4,7 @@ Runs against the current kube context (CI's cluster, or minikube) when one answe
 copy of the project. Each pod is asked directly, through a port-forward of its own, so
 that a straggler cannot hide behind the Service. Edits come EDIT_GAP seconds after the
 previous one went live, as a person's saves would; then as many again, each the moment the
-previous one is live (while the test that follows a sync may still run).
+previous one is live (while the unit tests that follow a save may still run).
 
 Each live edit is split into steps from the tool's own record: notice (the save until the
 tool starts the sync), copy (into the 3 pods) and reload (until every pod serves it).
@@ -76,29 +76,30 @@ def wall(stamp):
 
 class SkaffoldSteps:
     """The steps of each synced save, from `skaffold dev`'s event API (--rpc-http-port): a dev
-    loop starts with the sync, and the test that depends on app/ starts when the sync is done."""
+    loop starts with the sync, and with no test depending on app/ (the companion reruns the
+    tests beside it) it ends when the copy into every pod is done."""
 
     def __init__(self):
         self.port = free_port()
         self.args = [f"--rpc-http-port={self.port}"]
-        self.starts = {"DevLoop": [], "Test": []}
+        self.times = {"InProgress": [], "Succeeded": []}
 
     def listen(self):
-        """Record, in the background, when each dev loop and each test started."""
+        """Record, in the background, when each dev loop started and ended."""
         stream = urllib.request.urlopen(f"http://127.0.0.1:{self.port}/v2/events", timeout=None)
 
         def read():
             for line in stream:
                 event = json.loads(line).get("result", {})
                 task = event.get("taskEvent", {})
-                if task.get("status") == "InProgress" and task.get("task") in self.starts:
-                    self.starts[task["task"]].append(wall(event["timestamp"]))
+                if task.get("task") == "DevLoop" and task.get("status") in self.times:
+                    self.times[task["status"]].append(wall(event["timestamp"]))
 
         threading.Thread(target=read, daemon=True).start()
 
     def __call__(self, saved, live):
-        noticed = next(start for start in self.starts["DevLoop"] if start >= saved)
-        copied = next(start for start in self.starts["Test"] if start >= noticed)
+        noticed = next(start for start in self.times["InProgress"] if start >= saved)
+        copied = next(end for end in self.times["Succeeded"] if end >= noticed)
         return {"notice": noticed - saved, "copy": copied - noticed, "reload": live - copied}
 
 

@@ -94,12 +94,14 @@ class Confirmer:
     pods() gives the loop's app containers now, as (namespace, pod, container, not_ready),
     not_ready being why the container is not ready, or "" when it is; ask(namespace, pod) the
     digest a pod serves (OSError when it does not answer); copy(namespace, pod, container)
-    gives a container the tree; error(namespace, pod) the error its dev server last logged.
+    gives a container the tree; error(namespace, pod) the error its dev server last logged;
+    after() is called once each save has its line (or a newer save took over).
     """
 
-    def __init__(self, work_dir, source, tree, pods, ask, copy, error, say):
+    def __init__(self, work_dir, source, tree, pods, ask, copy, error, say, after=lambda: None):
         self.work_dir, self.source, self.tree = work_dir, source, tree
         self.pods, self.ask, self.copy, self.error, self.say = pods, ask, copy, error, say
+        self.after = after
 
     def follow(self, alive):
         """Confirm each save while alive() holds."""
@@ -110,6 +112,7 @@ class Confirmer:
             if saved != confirmed:
                 self.confirm(changed_files(confirmed, saved), saved)
                 confirmed = saved
+                self.after()
 
     def digest(self):
         """The digest of the tree's code as saved now."""

@@ -18,7 +18,7 @@ got it in time, and names a pod that cannot take it, with the reason. That cover
 Skaffold alone leaves out at start-up, too: it takes its baseline of file times only after
 the deploy, its hooks and the port-forward (runner/dev.go), so a save made before that looks
 unchanged to it until the file is saved again; the confirmation sees that no pod serves it
-and copies it.
+and copies it. Then it reruns the unit tests (scripts/retest.py), beside the loop.
 
 Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
   resync.py start        start the companion of this `skaffold dev`, unless it runs already
@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confirm import ApiProxy, Confirmer, last_error  # noqa: E402
+from retest import Retest  # noqa: E402
 
 APP_SELECTOR = "app=flask-app"
 IMAGE = "flask-app"
@@ -338,8 +339,10 @@ def confirm_saves(companion, alive):
     except (OSError, RuntimeError) as error:
         say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
         return
+    retest = Retest(companion.work_dir, say)
+    threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
     Confirmer(companion.work_dir, SOURCE, tree, companion.containers_now, proxy.served_code,
-              companion.copy, companion.logged_error, say).follow(alive)
+              companion.copy, companion.logged_error, say, after=retest.request).follow(alive)
 
 
 def output_of(pid):

@@ -50,9 +50,9 @@ def test_wall_reads_the_tools_nanosecond_times():
     assert wall("2026-11-25T09:39:34Z") == expected - 0.198446
 
 
-def test_skaffold_steps_split_a_save_at_its_dev_loop_and_the_test_after_the_sync():
+def test_skaffold_steps_split_a_save_at_the_start_and_the_end_of_its_dev_loop():
     steps = SkaffoldSteps()
-    steps.starts = {"DevLoop": [5.0, 10.25], "Test": [5.5, 10.75]}
+    steps.times = {"InProgress": [5.0, 10.25], "Succeeded": [5.5, 10.75]}
     assert steps(10.0, 11.0) == {"notice": 0.25, "copy": 0.5, "reload": 0.25}
 
 

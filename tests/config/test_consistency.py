@@ -135,15 +135,20 @@ def test_the_same_unit_test_gate_runs_everywhere(skaffold, tilt):
     assert command_words(tilt.deploy("unit-tests")["UpdateCmdSpec"]["args"][-1]) == GATE
 
 
-def test_a_synced_edit_reruns_the_gate_in_both_tools(skaffold, skaffold_dev, tilt):
-    """Skaffold reruns a test when a file it depends on changes; an after-sync hook instead
-    would mute the pods' logs while it runs and re-sync up to 3 times when it fails."""
+def test_a_synced_edit_reruns_the_gate_beside_the_sync_in_both_tools(skaffold, skaffold_dev, tilt):
+    """Skaffold runs its test in its one dev loop, so a test that depended on the synced files
+    would stand between each save and the next one's sync: the companion of the `dev` profile
+    reruns the gate after each save instead (an after-sync hook would mute the pods' logs while
+    it runs and re-sync up to 3 times when it fails). Tilt's unit-tests resource runs beside
+    its live update."""
     assert "hooks" not in skaffold_dev["build"]["artifacts"][0]["sync"]
     synced = set(glob.glob(skaffold_dev["build"]["artifacts"][0]["sync"]["manual"][0]["src"], root_dir=REPO,
                            recursive=True))
     watched = {path for pattern in skaffold["test"][0]["custom"][0]["dependencies"]["paths"]
                for path in glob.glob(pattern, root_dir=REPO, recursive=True)}
-    assert "app/views.py" in synced and synced <= watched
+    assert "app/views.py" in synced and not synced & watched
+    assert "tests/unit/test_views.py" in watched
+    assert [word for word in load_script("retest").COMMAND if not word.startswith("--")] == GATE
     assert str(REPO / "app") in tilt.deploy("unit-tests")["Deps"]
 
 

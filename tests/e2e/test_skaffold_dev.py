@@ -62,8 +62,8 @@ def test_a_save_made_while_the_loop_starts_reaches_every_pod(skaffold_dev, pods,
         since = len(skaffold_dev.output())
         (workspace / "app" / "views.py").write_text((REPO / "app" / "views.py").read_text())
     wait_for_every_pod(urls, "/", {"athlete": ATHLETE}, SYNC_TIMEOUT, "the original code back in every pod")
-    # Skaffold drops the pods' log lines while the test that follows a sync runs: let it end.
-    skaffold_dev.wait_for_output(r"Command finished successfully", SYNC_TIMEOUT, since=since)
+    # The unit tests rerun once the save is live: let them end before the next test.
+    skaffold_dev.wait_for_output(r"resync: unit tests after the save: passed", SYNC_TIMEOUT, since=since)
 
 
 def test_it_runs_skaffold_dev_on_the_current_local_cluster(skaffold_dev, cluster):
@@ -110,6 +110,10 @@ def test_the_loop_says_when_a_save_is_live_in_every_pod(skaffold_dev, pods, edit
                                  SYNC_TIMEOUT, since=since)
     for url in urls.values():
         assert request(url, "GET", "/").json() == {"athlete": "Confirmed Live"}
+    # Then the unit tests, which expect the configured athlete: their failure shows, the save stays live.
+    skaffold_dev.wait_for_output(r"resync: unit tests after the save: FAILED in [\d.]+ s \(make", SYNC_TIMEOUT,
+                                 since=since)
+    assert "Syncing 1 files" in skaffold_dev.output()[since:]
 
 
 def test_a_pod_that_lost_a_file_behind_the_loops_back_is_healed_and_named(skaffold_dev, pods, edit):

@@ -1,0 +1,59 @@
+"""Rerun the unit tests after each save, beside the loop: never between a save and the pods.
+
+Part of the resync companion (scripts/resync.py). Skaffold runs its test in its one dev loop
+thread, after each sync: a save made while the previous save's test runs waits for that test
+before Skaffold even looks for it (runner/listen.go, runner/dev.go). So skaffold.yaml's test
+no longer depends on app/ (it still gates every deploy, and reruns when a test changes), and
+the companion reruns `make test-unit` once each save is live, one run at a time (saves made
+during a run get one run after it), and says how it went in one line, or with pytest's
+summary when it fails.
+"""
+
+import subprocess
+import threading
+import time
+
+COMMAND = ["make", "--no-print-directory", "test-unit"]
+TIMEOUT_SECONDS = 120
+# What a failure shows: the end of pytest's report (its short summary and the count).
+FAILURE_LINES = 25
+
+
+class Retest:
+    """Runs COMMAND in work_dir after each request, one run at a time, and says the result."""
+
+    def __init__(self, work_dir, say):
+        self.work_dir, self.say = work_dir, say
+        self.wanted = threading.Event()
+
+    def request(self):
+        """Ask for a run (after the one under way, if any)."""
+        self.wanted.set()
+
+    def follow(self, alive):
+        """Run whenever asked, while alive() holds."""
+        while alive():
+            if not self.wanted.wait(0.5):
+                continue
+            self.wanted.clear()
+            self.say(self.run())
+
+    def run(self):
+        """Run the tests once; the line (or lines) that say how it went."""
+        started = time.monotonic()
+        try:
+            result = subprocess.run(COMMAND, cwd=self.work_dir, capture_output=True, text=True,
+                                    timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            return f"unit tests after the save: still running after {TIMEOUT_SECONDS} s; stopped"
+        except OSError as error:
+            return f"unit tests after the save: cannot run {' '.join(COMMAND)}: {error}"
+        took = time.monotonic() - started
+        if result.returncode == 0:
+            return f"unit tests after the save: passed in {took:.1f} s"
+        # make's own `*** [...] Error 1` says again what the first line says.
+        output = [line for line in (result.stdout + result.stderr).rstrip().splitlines()
+                  if not line.startswith("make: ***")]
+        report = output[-FAILURE_LINES:]
+        return "\n".join([f"unit tests after the save: FAILED in {took:.1f} s ({' '.join(COMMAND)}):",
+                          *(f"  {line}" for line in report)])

@@ -1,0 +1,58 @@
+"""scripts/retest.py: the unit tests rerun after each save, beside the loop, with a stand-in
+`make test-unit` (a Makefile of the test's own)."""
+
+import threading
+import time
+
+import pytest
+
+from tests.support.files import load_script
+
+
+@pytest.fixture
+def retest():
+    return load_script("retest")
+
+
+def project(tmp_path, recipe):
+    """A folder whose `make test-unit` runs recipe (a shell line)."""
+    (tmp_path / "Makefile").write_text(f"test-unit:\n\t@{recipe}\n")
+    return tmp_path
+
+
+def test_a_passing_run_is_one_line(retest, tmp_path):
+    line = retest.Retest(project(tmp_path, "echo 5 passed"), print).run()
+    assert line.startswith("unit tests after the save: passed in ") and line.endswith(" s")
+
+
+def test_a_failing_run_shows_the_end_of_its_report(retest, tmp_path):
+    report = "; ".join(f"echo line {number}" for number in range(40)) + "; echo '1 failed, 4 passed'; exit 1"
+    text = retest.Retest(project(tmp_path, report), print).run()
+    lines = text.splitlines()
+    assert lines[0].startswith("unit tests after the save: FAILED in ")
+    assert lines[0].endswith("(make --no-print-directory test-unit):")
+    assert lines[-1] == "  1 failed, 4 passed"
+    assert len(lines) == 1 + retest.FAILURE_LINES and "  line 39" in lines
+
+
+def test_saves_during_a_run_get_one_run_after_it(retest, tmp_path):
+    runs = tmp_path / "runs"
+    said = []
+    tests = retest.Retest(project(tmp_path, f"echo run >> {runs}; sleep 0.5"), said.append)
+    alive = [True]
+    follower = threading.Thread(target=tests.follow, args=(lambda: alive[0],))
+    follower.start()
+    try:
+        tests.request()
+        time.sleep(0.2)  # the first run is under way
+        for _ in range(3):
+            tests.request()
+        deadline = time.monotonic() + 10
+        while len(said) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.8)
+    finally:
+        alive[0] = False
+        follower.join()
+    assert runs.read_text().count("run") == 2
+    assert len(said) == 2 and all("passed" in line for line in said)
