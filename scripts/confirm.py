@@ -93,7 +93,8 @@ class Confirmer:
 
     pods() gives the loop's app containers now, as (namespace, pod, container, not_ready),
     not_ready being why the container is not ready, or "" when it is; ask(namespace, pod) the
-    digest a pod serves (OSError when it does not answer); copy(namespace, pod, container)
+    digest a pod serves (OSError when it does not answer; None: pods cannot be asked, so
+    saves only call after()); copy(namespace, pod, container)
     gives a container the tree; error(namespace, pod) the error its dev server last logged;
     after() is called once each save has its line (or a newer save took over).
     """
@@ -110,7 +111,8 @@ class Confirmer:
             time.sleep(TREE_POLL_SECONDS)
             saved = self.tree(self.work_dir)
             if saved != confirmed:
-                self.confirm(changed_files(confirmed, saved), saved)
+                if self.ask:
+                    self.confirm(changed_files(confirmed, saved), saved)
                 confirmed = saved
                 self.after()
 

@@ -322,27 +322,30 @@ def watch(skaffold_pid):
     for namespace in namespaces:
         threading.Thread(target=companion.watch, args=(namespace, lambda: alive(skaffold_pid)),
                          daemon=True).start()
-    threading.Thread(target=confirm_saves, args=(companion, lambda: alive(skaffold_pid)), daemon=True).start()
+    retest = Retest(work_dir, say)
+    threading.Thread(target=confirm_saves, args=(companion, retest, lambda: alive(skaffold_pid)),
+                     daemon=True).start()
     try:
         wait_for_exit(skaffold_pid)
     finally:
         companion.stop()
+        retest.stop()
         (STATE_DIR / f"{os.environ.get('SKAFFOLD_RUN_ID')}.pid").unlink(missing_ok=True)
     return 0
 
 
-def confirm_saves(companion, alive):
+def confirm_saves(companion, retest, alive):
     """Confirm each save in every pod (scripts/confirm.py) while alive() holds, asking through
-    one `kubectl proxy` that ends with the companion's watches."""
+    one `kubectl proxy` that ends with the companion's watches; then rerun the unit tests.
+    Without the proxy the tests still rerun after each save."""
+    threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
     try:
-        proxy = ApiProxy(companion.context, companion.watches.append)
+        ask = ApiProxy(companion.context, companion.watches.append).served_code
     except (OSError, RuntimeError) as error:
         say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
-        return
-    retest = Retest(companion.work_dir, say)
-    threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
-    Confirmer(companion.work_dir, SOURCE, tree, companion.containers_now, proxy.served_code,
-              companion.copy, companion.logged_error, say, after=retest.request).follow(alive)
+        ask = None
+    Confirmer(companion.work_dir, SOURCE, tree, companion.containers_now, ask, companion.copy,
+              companion.logged_error, say, after=retest.request).follow(alive)
 
 
 def output_of(pid):

@@ -9,6 +9,8 @@ during a run get one run after it), and says how it went in one line, or with py
 summary when it fails.
 """
 
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -25,35 +27,52 @@ class Retest:
     def __init__(self, work_dir, say):
         self.work_dir, self.say = work_dir, say
         self.wanted = threading.Event()
+        self.process = None
+        self.stopped = False
 
     def request(self):
         """Ask for a run (after the one under way, if any)."""
         self.wanted.set()
 
     def follow(self, alive):
-        """Run whenever asked, while alive() holds."""
-        while alive():
+        """Run whenever asked, while alive() holds and until stopped."""
+        while alive() and not self.stopped:
             if not self.wanted.wait(0.5):
                 continue
             self.wanted.clear()
-            self.say(self.run())
+            line = self.run()
+            if not self.stopped:
+                self.say(line)
 
     def run(self):
         """Run the tests once; the line (or lines) that say how it went."""
         started = time.monotonic()
         try:
-            result = subprocess.run(COMMAND, cwd=self.work_dir, capture_output=True, text=True,
-                                    timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            return f"unit tests after the save: still running after {TIMEOUT_SECONDS} s; stopped"
+            # A session of its own: stop() ends make and pytest together.
+            self.process = subprocess.Popen(COMMAND, cwd=self.work_dir, stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                            start_new_session=True)
         except OSError as error:
             return f"unit tests after the save: cannot run {' '.join(COMMAND)}: {error}"
+        try:
+            output, _ = self.process.communicate(timeout=TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return f"unit tests after the save: still running after {TIMEOUT_SECONDS} s; stopped"
         took = time.monotonic() - started
-        if result.returncode == 0:
+        if self.process.returncode == 0:
             return f"unit tests after the save: passed in {took:.1f} s"
         # make's own `*** [...] Error 1` says again what the first line says.
-        output = [line for line in (result.stdout + result.stderr).rstrip().splitlines()
-                  if not line.startswith("make: ***")]
-        report = output[-FAILURE_LINES:]
+        report = [line for line in output.rstrip().splitlines() if not line.startswith("make: ***")]
         return "\n".join([f"unit tests after the save: FAILED in {took:.1f} s ({' '.join(COMMAND)}):",
-                          *(f"  {line}" for line in report)])
+                          *(f"  {line}" for line in report[-FAILURE_LINES:])])
+
+    def stop(self):
+        """End a run under way (the loop is ending), and any later one."""
+        self.stopped = True
+        process = self.process
+        if process and process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass

@@ -192,3 +192,23 @@ def test_the_last_error_of_a_traceback_is_the_reason(confirm):
            "devserver: the changed code does not start (see above); still serving the previous version\n")
     assert confirm.last_error(log) == "SyntaxError: invalid syntax"
     assert confirm.last_error("GET / 200\n") == ""
+
+
+def test_without_a_way_to_ask_the_pods_each_save_still_reruns_the_tests(confirm, resync, tree):
+    said, after = [], []
+    pods = Pods(confirm, tree)
+    confirmer = confirm.Confirmer(tree, "app", resync.tree, pods.containers, None, pods.copy, lambda *args: "",
+                                  said.append, after=lambda: after.append(True))
+    running = [True]
+    follower = threading.Thread(target=confirmer.follow, args=(lambda: running[0],))
+    follower.start()
+    try:
+        time.sleep(0.2)
+        (tree / "app" / "views.py").write_text("ATHLETE = 'second'\n")
+        deadline = time.monotonic() + SAID_TIMEOUT
+        while not after and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        running[0] = False
+        follower.join()
+    assert after == [True] and said == [] and pods.copied == []

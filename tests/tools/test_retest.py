@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.support.files import load_script
+from tests.support.processes import group_members
 
 
 @pytest.fixture
@@ -56,3 +57,23 @@ def test_saves_during_a_run_get_one_run_after_it(retest, tmp_path):
         follower.join()
     assert runs.read_text().count("run") == 2
     assert len(said) == 2 and all("passed" in line for line in said)
+
+
+def test_a_stop_ends_the_run_under_way_and_says_nothing(retest, tmp_path):
+    said = []
+    marker = tmp_path / "still-running"
+    tests = retest.Retest(project(tmp_path, f"sleep 30; touch {marker}"), said.append)
+    alive = [True]
+    follower = threading.Thread(target=tests.follow, args=(lambda: alive[0],))
+    follower.start()
+    tests.request()
+    deadline = time.monotonic() + 10
+    while (tests.process is None or tests.process.poll() is not None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    group = tests.process.pid
+    tests.stop()
+    follower.join(10)
+    alive[0] = False
+    assert not follower.is_alive()
+    assert said == []
+    assert not group_members(group), "make or its sleep outlived the stop"
