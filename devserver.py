@@ -12,9 +12,9 @@ disk; then it retires the old worker, which stops taking connections, closes its
 idle ones and finishes the requests it is answering, and only once it has stopped
 taking them does the new worker take connections on the inherited socket (those
 that arrive meanwhile wait in the socket's queue). So no request is refused or cut
-off by a reload, none that starts after `reloaded` gets the previous code, and code
-that fails to import leaves the previous version serving. Every answer says which
-code served it (CODE_HEADER).
+off by a reload, none sent after `reloaded` on a new or idle connection gets the
+previous code, and code that fails to import leaves the previous version serving.
+Every answer says which code served it (CODE_HEADER).
 """
 
 import hashlib
@@ -103,7 +103,10 @@ def code_digest(folder):
         if "__pycache__" in path.parts or not path.is_file():
             continue
         relative = path.relative_to(folder).as_posix().encode()
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue  # removed while we looked: the digest of the tree without it
         digest.update(b"%d:%s%d:" % (len(relative), relative, len(data)))
         digest.update(data)
     return digest.hexdigest()[:16]
@@ -131,9 +134,10 @@ def run_worker(fd, ready_fd):
     if read_line(0) != GO:
         return 0  # the supervisor went away before needing this spare
 
+    # Before the first import of the app: a file saved meanwhile is then noticed below.
+    before = code_digest(watch_dir())
     from app import create_app
 
-    before = code_digest(watch_dir())
     app = create_app()
     served_code = before if code_digest(watch_dir()) == before else CODE_CHANGING
     connections = Connections()
@@ -152,18 +156,30 @@ def run_worker(fd, ready_fd):
             finally:
                 connections.discard(self)
 
-        def run_wsgi(self):
+        def parse_request(self):
+            # Busy from the moment its request line is read: a retiring worker then finishes
+            # this request rather than closing the connection as idle.
             self.busy = True
+            return super().parse_request()
+
+        def handle_one_request(self):
+            try:
+                super().handle_one_request()
+            finally:
+                self.busy = False
+                # After busy: either the retiring worker's scan sees this connection idle
+                # and closes it, or this sees that it retires.
+                if connections.retiring:
+                    self.close_connection = True
+
+        def run_wsgi(self):
             try:
                 if self.path == CODE_PATH and self.command == "GET":
                     self._answer_code()
                 else:
                     super().run_wsgi()
             finally:
-                self.busy = False
                 self.served += 1
-                if connections.retiring:
-                    self.close_connection = True
 
         def _answer_code(self):
             body = served_code.encode() + b"\n"
@@ -438,11 +454,13 @@ class Worker:
         self.retire()
         limit = PAUSED_HANDOFF_SECONDS if under_debugger() else RETIRE_TIMEOUT_SECONDS
         deadline = time.monotonic() + limit
+        gone = False
         while (self.ready is not None and RETIRED not in self.said and not wakeups.stopping
                and time.monotonic() < deadline):
             if not self._hear(max(0, deadline - time.monotonic()), wakeups):
+                gone = True  # its end of the pipe closed: it has exited, or is exiting
                 break
-        if self.ready is None or RETIRED in self.said or not self.alive() or wakeups.stopping:
+        if gone or self.ready is None or RETIRED in self.said or not self.alive() or wakeups.stopping:
             return
         if under_debugger():
             log(f"worker {self.process.pid} (the previous code) has not stopped within {limit} s, paused in"
@@ -548,13 +566,17 @@ class Supervisor:
             self.spare = self._new_worker()
         if not serving:
             return False
+        if not worker.alive():
+            worker.stop()  # it died after loading the code: the old worker goes on serving
+            return False
         # Handed over, not overlapped: from the moment the new worker serves, the old one
         # takes no connection. Those that come meanwhile wait in the socket's queue.
         if self.active is not None:
             self.active.hand_over(self.wakeups)
             self.retiring.append(self.active)
-        worker.serve()
         self.active = worker
+        if not self.wakeups.stopping:
+            worker.serve()
         return True
 
     def reap(self):
@@ -613,11 +635,12 @@ class Supervisor:
                 self._settle()
                 if self.wakeups.stopping:
                     break
-                if self.swap():
+                swapped = self.swap()
+                if self.wakeups.stopping:
+                    break
+                if swapped:
                     log(f"reloaded: serving code {self.active.code}")
                     reported_stopped = False
-                elif self.wakeups.stopping:
-                    break
                 elif self.active.alive():
                     log("the changed code does not start (see above); still serving the previous version")
                 else:

@@ -13,6 +13,7 @@ import re
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -32,6 +33,8 @@ HEAL_AFTER_SECONDS = 4.0
 GIVE_UP_SECONDS = 10.0
 APP_PORT = 5000
 PROXY_START_SECONDS = 30
+# A file time older than this when the save is noticed is not the save's own.
+SAVE_AGE_LIMIT = 2.0
 # The last error line of a traceback in the dev server's log: why new code did not start.
 ERROR_LINE = re.compile(r"^\w+(?:\.\w+)*(?:Error|Exception)\b.*$", re.MULTILINE)
 
@@ -41,23 +44,31 @@ class ApiProxy:
 
     def __init__(self, context_flags, started):
         """Start it, and hand its process to started() (whoever ends it) before waiting for it."""
-        self.process = subprocess.Popen(
-            ["kubectl", *context_flags, "proxy", "--address=127.0.0.1", "--port=0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        started(self.process)
-        ready = select.select([self.process.stdout], [], [], PROXY_START_SECONDS)[0]
-        line = self.process.stdout.readline() if ready else ""
-        found = re.search(r"127\.0\.0\.1:(\d+)", line)
-        if not found:
-            self.stop()
-            raise RuntimeError(line.strip() or f"it did not start within {PROXY_START_SECONDS} s")
+        # Its errors go to a file, not a pipe that nobody would read while it runs.
+        with tempfile.TemporaryFile(mode="w+") as errors:
+            self.process = subprocess.Popen(
+                ["kubectl", *context_flags, "proxy", "--address=127.0.0.1", "--port=0"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, text=True)
+            started(self.process)
+            ready = select.select([self.process.stdout], [], [], PROXY_START_SECONDS)[0]
+            line = self.process.stdout.readline() if ready else ""
+            found = re.search(r"127\.0\.0\.1:(\d+)", line)
+            if not found:
+                exited = self.process.poll() is not None
+                self.stop()
+                errors.seek(0)
+                said = (line + errors.read()).strip().splitlines()
+                raise RuntimeError(said[-1] if said else "it exited" if exited
+                                   else f"it did not start within {PROXY_START_SECONDS} s")
         self.url = f"http://127.0.0.1:{found.group(1)}"
+        # Straight to 127.0.0.1, whatever http_proxy says (urllib would not bypass it).
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     def served_code(self, namespace, pod):
         """The digest of the code pod serves; raises OSError when it does not answer."""
         url = f"{self.url}/api/v1/namespaces/{namespace}/pods/{pod}:{APP_PORT}/proxy{CODE_PATH}"
         try:
-            with urllib.request.urlopen(url, timeout=ASK_TIMEOUT_SECONDS) as answer:
+            with self.opener.open(url, timeout=ASK_TIMEOUT_SECONDS) as answer:
                 return answer.read().decode().strip()
         except urllib.error.HTTPError as error:
             raise OSError(f"HTTP {error.code}") from None
@@ -76,10 +87,18 @@ def changed_files(before, after):
     return sorted(path for path in before.keys() | after.keys() if before.get(path) != after.get(path))
 
 
-def saved_at(work_dir, paths):
-    """When the newest of paths was written (now, if every one was removed)."""
-    times = [(work_dir / path).stat().st_mtime for path in paths if (work_dir / path).exists()]
-    return max(times, default=time.time())
+def saved_at(work_dir, paths, noticed):
+    """When the newest of paths was written, by its file's time; noticed (when the save was
+    seen) if every one was removed, or if that time cannot be the save's (a copy that kept an
+    old time, a clock that differs): the latest save is never older than a poll or two."""
+    times = []
+    for path in paths:
+        try:
+            times.append((work_dir / path).stat().st_mtime)
+        except OSError:
+            continue  # removed
+    written = max(times, default=noticed)
+    return written if noticed - SAVE_AGE_LIMIT <= written <= noticed else noticed
 
 
 def files_named(paths, limit=3):
@@ -95,7 +114,8 @@ class Confirmer:
     not_ready being why the container is not ready, or "" when it is; ask(namespace, pod) the
     digest a pod serves (OSError when it does not answer; None: pods cannot be asked, so
     saves only call after()); copy(namespace, pod, container)
-    gives a container the tree; error(namespace, pod) the error its dev server last logged;
+    gives a container the tree; error(namespace, pod, seconds) the error its dev server logged
+    in the last seconds;
     after() is called once each save has its line (or a newer save took over).
     """
 
@@ -104,17 +124,21 @@ class Confirmer:
         self.pods, self.ask, self.copy, self.error, self.say = pods, ask, copy, error, say
         self.after = after
 
-    def follow(self, alive):
-        """Confirm each save while alive() holds."""
-        confirmed = self.tree(self.work_dir)
+    def follow(self, alive, baseline=None):
+        """Confirm each save after baseline (the tree as the pods have it; by default, now)
+        while alive() holds."""
+        confirmed = self.tree(self.work_dir) if baseline is None else baseline
         while alive():
             time.sleep(TREE_POLL_SECONDS)
-            saved = self.tree(self.work_dir)
-            if saved != confirmed:
-                if self.ask:
-                    self.confirm(changed_files(confirmed, saved), saved)
-                confirmed = saved
-                self.after()
+            try:
+                saved = self.tree(self.work_dir)
+                if saved != confirmed:
+                    if self.ask:
+                        self.confirm(changed_files(confirmed, saved), saved)
+                    confirmed = saved
+                    self.after()
+            except OSError as error:  # a file that went while it was read: the next poll sees why
+                self.say(f"could not confirm a save: {error}")
 
     def digest(self):
         """The digest of the tree's code as saved now."""
@@ -123,7 +147,7 @@ class Confirmer:
     def confirm(self, paths, saved):
         """Ask every pod until each serves this save, copying it where it is late; say how it
         went. A newer save ends the wait: it gets its own line."""
-        digest, started = self.digest(), saved_at(self.work_dir, paths)
+        digest, started = self.digest(), saved_at(self.work_dir, paths, time.time())
         healed, answers = set(), {}
         while True:
             if self.tree(self.work_dir) != saved:
@@ -172,7 +196,7 @@ class Confirmer:
             elif isinstance(answer, Exception):
                 reasons.append(f"{pod} does not answer ({answer})")
             else:
-                error = self.error(namespace, pod)
+                error = self.error(namespace, pod, elapsed)
                 why = f": {error}" if error else ""
                 reasons.append(f"{pod} still serves the previous code{why}")
         live = len(containers) - len(reasons)

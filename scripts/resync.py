@@ -95,7 +95,10 @@ def tree(work_dir):
     files = {}
     for path in sorted((work_dir / SOURCE).rglob(PATTERN)):
         if "__pycache__" not in path.parts and path.is_file():
-            files[path.relative_to(work_dir).as_posix()] = path.read_bytes()
+            try:
+                files[path.relative_to(work_dir).as_posix()] = path.read_bytes()
+            except FileNotFoundError:
+                continue  # removed while we looked: the tree without it
     return files
 
 
@@ -217,11 +220,13 @@ class Companion:
             except (RuntimeError, OSError, subprocess.TimeoutExpired):
                 pass
 
-    def logged_error(self, namespace, pod):
-        """The error the dev server of pod last logged ("" if none or unreadable)."""
+    def logged_error(self, namespace, pod, seconds):
+        """The error the dev server of pod last logged in the last seconds ("" if none or
+        unreadable): an older one belongs to an earlier save."""
         try:
             result = subprocess.run(["kubectl", *self.context, "logs", "--namespace", namespace, pod,
-                                     "--tail=60"], capture_output=True, text=True, timeout=20)
+                                     f"--since={int(seconds) + 2}s", "--tail=60"],
+                                    capture_output=True, text=True, timeout=20)
         except (OSError, subprocess.TimeoutExpired):
             return ""
         return last_error(result.stdout)
@@ -262,6 +267,11 @@ class Companion:
     def watch(self, namespace, alive):
         """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""
         while alive():
+            # A watch lists every pod again when it starts, but says nothing of the pods that
+            # went while none ran: start from that list.
+            with self.lock:
+                for key in [key for key in self.app_pods if key[0] == namespace]:
+                    del self.app_pods[key]
             process = subprocess.Popen(
                 ["kubectl", *self.context, "get", "pods", "--namespace", namespace, "--selector", self.selector,
                  "--watch", "--output-watch-events", "--output", "json"],
@@ -339,13 +349,15 @@ def confirm_saves(companion, retest, alive):
     one `kubectl proxy` that ends with the companion's watches; then rerun the unit tests.
     Without the proxy the tests still rerun after each save."""
     threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
+    # The tree as the pods have it, before the proxy's start: a save meanwhile is confirmed too.
+    baseline = tree(companion.work_dir)
     try:
         ask = ApiProxy(companion.context, companion.watches.append).served_code
     except (OSError, RuntimeError) as error:
         say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
         ask = None
     Confirmer(companion.work_dir, SOURCE, tree, companion.containers_now, ask, companion.copy,
-              companion.logged_error, say, after=retest.request).follow(alive)
+              companion.logged_error, say, after=retest.request).follow(alive, baseline)
 
 
 def output_of(pid):

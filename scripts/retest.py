@@ -27,6 +27,7 @@ class Retest:
     def __init__(self, work_dir, say):
         self.work_dir, self.say = work_dir, say
         self.wanted = threading.Event()
+        self.lock = threading.Lock()
         self.process = None
         self.stopped = False
 
@@ -41,24 +42,32 @@ class Retest:
                 continue
             self.wanted.clear()
             line = self.run()
-            if not self.stopped:
+            if line:
                 self.say(line)
 
     def run(self):
-        """Run the tests once; the line (or lines) that say how it went."""
+        """Run the tests once; the line (or lines) that say how it went (None once stopped)."""
         started = time.monotonic()
-        try:
-            # A session of its own: stop() ends make and pytest together.
-            self.process = subprocess.Popen(COMMAND, cwd=self.work_dir, stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                            start_new_session=True)
-        except OSError as error:
-            return f"unit tests after the save: cannot run {' '.join(COMMAND)}: {error}"
+        with self.lock:
+            if self.stopped:
+                return None
+            try:
+                # A session of its own: its make and pytest are ended together.
+                self.process = subprocess.Popen(COMMAND, cwd=self.work_dir, stdin=subprocess.DEVNULL,
+                                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                                start_new_session=True)
+            except OSError as error:
+                return f"unit tests after the save: cannot run {' '.join(COMMAND)}: {error}"
         try:
             output, _ = self.process.communicate(timeout=TIMEOUT_SECONDS)
         except subprocess.TimeoutExpired:
-            self.stop()
-            return f"unit tests after the save: still running after {TIMEOUT_SECONDS} s; stopped"
+            self._end()
+            self.process.communicate()
+            return None if self.stopped else (
+                f"unit tests after the save: still running after {TIMEOUT_SECONDS} s; ended (the next save"
+                f" runs them again)")
+        if self.stopped:
+            return None
         took = time.monotonic() - started
         if self.process.returncode == 0:
             return f"unit tests after the save: passed in {took:.1f} s"
@@ -68,11 +77,15 @@ class Retest:
                           *(f"  {line}" for line in report[-FAILURE_LINES:])])
 
     def stop(self):
-        """End a run under way (the loop is ending), and any later one."""
-        self.stopped = True
+        """End a run under way (the loop is ending), and start no other."""
+        with self.lock:
+            self.stopped = True
+        self._end()
+
+    def _end(self):
         process = self.process
         if process and process.poll() is None:
             try:
-                os.killpg(process.pid, signal.SIGTERM)
+                os.killpg(process.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass

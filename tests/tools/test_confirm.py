@@ -1,6 +1,7 @@
 """scripts/confirm.py without a cluster: pods stand in as functions that answer a digest, and
 the lines it says are checked against what they served. The e2e layer runs it for real."""
 
+import os
 import threading
 import time
 
@@ -59,7 +60,7 @@ class Pods:
 class Following:
     """The confirmer following a tree, in a thread, with what it says."""
 
-    def __init__(self, confirm, resync, work_dir, pods, error=lambda namespace, pod: ""):
+    def __init__(self, confirm, resync, work_dir, pods, error=lambda namespace, pod, seconds: ""):
         self.said = []
         self.running = True
         confirmer = confirm.Confirmer(work_dir, "app", resync.tree, pods.containers, pods.ask, pods.copy, error,
@@ -139,7 +140,7 @@ def test_a_pod_that_cannot_take_the_save_is_named_with_its_error(confirm, tree, 
     pods = Pods(confirm, tree)
     pods.takes_copies["pod-b"] = False
     errors = {"pod-b": "SyntaxError: invalid syntax"}
-    following = follow(pods, error=lambda namespace, pod: errors.get(pod, ""))
+    following = follow(pods, error=lambda namespace, pod, seconds: errors.get(pod, ""))
     (tree / "app" / "views.py").write_text("ATHLETE = 'second\n")
     pods.sync_all("pod-b")
     [line] = following.wait_for_lines(1)
@@ -212,3 +213,14 @@ def test_without_a_way_to_ask_the_pods_each_save_still_reruns_the_tests(confirm,
         running[0] = False
         follower.join()
     assert after == [True] and said == [] and pods.copied == []
+
+
+def test_the_save_time_is_the_files_unless_it_cannot_be(confirm, tree):
+    views = tree / "app" / "views.py"
+    now = time.time()
+    written = views.stat().st_mtime
+    assert confirm.saved_at(tree, ["app/views.py"], now) == written
+    old = now - 3600  # a copy that kept its time (cp -p)
+    os.utime(views, (old, old))
+    assert confirm.saved_at(tree, ["app/views.py"], now) == now
+    assert confirm.saved_at(tree, ["app/gone.py"], now) == now

@@ -77,3 +77,15 @@ def test_a_stop_ends_the_run_under_way_and_says_nothing(retest, tmp_path):
     assert not follower.is_alive()
     assert said == []
     assert not group_members(group), "make or its sleep outlived the stop"
+
+
+def test_a_run_past_its_time_is_ended_and_said_and_the_next_save_runs_again(retest, tmp_path, monkeypatch):
+    monkeypatch.setattr(retest, "TIMEOUT_SECONDS", 0.5)
+    runs = tmp_path / "runs"
+    tests = retest.Retest(project(tmp_path, f"echo run >> {runs}; sleep 30"), print)
+    line = tests.run()
+    assert line == ("unit tests after the save: still running after 0.5 s; ended (the next save runs them "
+                    "again)")
+    assert not group_members(tests.process.pid)
+    tests.run()
+    assert runs.read_text().count("run") == 2
