@@ -10,6 +10,7 @@ summary when it fails.
 """
 
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -71,8 +72,8 @@ class Retest:
         took = time.monotonic() - started
         if self.process.returncode == 0:
             return f"unit tests after the save: passed in {took:.1f} s"
-        # make's own `*** [...] Error 1` says again what the first line says.
-        report = [line for line in output.rstrip().splitlines() if not line.startswith("make: ***")]
+        # make's own `*** [...] Error 1` (a sub-make's too) says again what the first line says.
+        report = [line for line in output.rstrip().splitlines() if not re.match(r"make(\[\d+\])?: \*\*\*", line)]
         return "\n".join([f"unit tests after the save: FAILED in {took:.1f} s ({' '.join(COMMAND)}):",
                           *(f"  {line}" for line in report[-FAILURE_LINES:])])
 
