@@ -50,6 +50,8 @@ DESTINATION = "/app"
 # A file saved while a copy runs may already be in the container in its newer version,
 # copied by Skaffold: copy again until the tree held still, at most this often.
 PASSES = 5
+# What a sync into one container may fail with.
+SYNC_ERRORS = (RuntimeError, OSError, subprocess.TimeoutExpired)
 STATE_DIR = Path(tempfile.gettempdir()) / "favorite-athlete-resync"
 # Runs in the container: writes the files of the tar on stdin that differ, removes the
 # Python files under the source folder that the tar lacks, prints how many of each.
@@ -212,13 +214,18 @@ class Companion:
     def copy(self, namespace, pod, container):
         """Give one container the tree now (a save it did not get); errors are for the caller's
         confirmation to report."""
+        try:
+            self._sync_alone((namespace, pod, container))
+        except SYNC_ERRORS:
+            pass
+
+    def _sync_alone(self, key, wanted=lambda: True):
+        """Sync the container key = (namespace, pod, container), one sync at a time into each,
+        if wanted() still holds once it is its turn; (files written, files removed), or None."""
         with self.lock:
-            syncing = self.syncing.setdefault((namespace, pod, container), threading.Lock())
+            syncing = self.syncing.setdefault(key, threading.Lock())
         with syncing:
-            try:
-                sync(self.context, namespace, pod, container, self.work_dir)
-            except (RuntimeError, OSError, subprocess.TimeoutExpired):
-                pass
+            return sync(self.context, *key, self.work_dir) if wanted() else None
 
     def logged_error(self, namespace, pod, seconds):
         """The error the dev server of pod last logged in the last seconds ("" if none or
@@ -251,17 +258,13 @@ class Companion:
         """Sync one container, unless another has taken its place since container_id was
         seen (that one has a sync of its own), and say what changed."""
         key = (namespace, pod, container)
-        with self.lock:
-            syncing = self.syncing.setdefault(key, threading.Lock())
-        with syncing:
-            if self.seen.get(key) != container_id:
-                return
-            try:
-                written, removed = sync(self.context, namespace, pod, container, self.work_dir)
-            except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
-                say(f"could not sync {SOURCE}/ into {pod} ({why}): {error}")
-                return
-        if written or removed:
+        try:
+            counts = self._sync_alone(key, lambda: self.seen.get(key) == container_id)
+        except SYNC_ERRORS as error:
+            say(f"could not sync {SOURCE}/ into {pod} ({why}): {error}")
+            return
+        if counts and any(counts):
+            written, removed = counts
             say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
 
     def watch(self, namespace, alive):
