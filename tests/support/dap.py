@@ -14,6 +14,7 @@ import time
 TIMEOUT = 30
 # The dev server runs one worker serving and one spare: an IDE follows both from the start.
 DEV_SERVER_WORKERS = 2
+CLOSED_POLL = 0.1
 
 
 class DapError(AssertionError):
@@ -142,6 +143,10 @@ class Debugger:
         self.path_mappings = [{"localRoot": str(local), "remoteRoot": str(remote)} for local, remote in path_mappings]
         self.events = queue.Queue()
         self.connections = []
+        # The follower may be opening a connection to a new worker while close() runs: every
+        # connection is listed as it opens, and none opens once closing, so none is left open.
+        self.lock = threading.Lock()
+        self.closing = False
         self.stops = queue.Queue()
         self.children = []  # a connection per subprocess, once its breakpoints are set
         self.changed = threading.Condition()
@@ -157,13 +162,16 @@ class Debugger:
         self._following.start()
 
     def _attach(self, arguments):
-        connection = Connection(self.port, self.events)
+        with self.lock:
+            if self.closing:
+                raise DapError("the debugger is closing")
+            connection = Connection(self.port, self.events)
+            self.connections.append(connection)
         try:
             self._configure(connection, arguments)
         except BaseException:
             connection.close()  # a port-forward not up yet, or a spare that ended: not leaked
             raise
-        self.connections.append(connection)
         return connection
 
     def _configure(self, connection, arguments):
@@ -193,8 +201,10 @@ class Debugger:
                 if left <= 0:
                     raise DapError(f"no {name!r} event within {TIMEOUT} s")
                 try:
-                    event = self.events.get(timeout=left)
+                    event = self.events.get(timeout=min(left, CLOSED_POLL))
                 except queue.Empty:
+                    if connection.closed:  # by close(), while the follower attached it
+                        raise DapError(f"the connection closed before its {name!r} event") from None
                     continue
                 if event[0] is connection and event[1] == name:
                     return event[2]
@@ -243,13 +253,17 @@ class Debugger:
 
     def close(self):
         """Disconnect, leaving every process running."""
-        for connection in reversed(self.connections):
+        with self.lock:
+            self.closing = True
+            connections = list(self.connections)
+        for connection in reversed(connections):
             try:
                 connection.request("disconnect", {"terminateDebuggee": False}, timeout=5)
             except (DapError, OSError):
                 pass
             connection.close()
         self.events.put((None, "_close", {}))
+        self._following.join(TIMEOUT)
 
 
 def attach_to_dev_server(port, breakpoints, path_mappings=()):
