@@ -20,9 +20,15 @@ the deploy, its hooks and the port-forward (runner/dev.go), so a save made befor
 unchanged to it until the file is saved again; the confirmation sees that no pod serves it
 and copies it. Then it reruns the unit tests (scripts/retest.py), beside the loop.
 
+Under Tilt, which copies the tree into a new container itself, the Tiltfile runs only the
+confirmation, as a Cmd whose lines Tilt shows in the log of flask-app.
+
 Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
   resync.py start        start the companion of this `skaffold dev`, unless it runs already
   resync.py watch PID    the companion itself, until process PID (Skaffold) ends
+From the Tiltfile, in the project's folder:
+  resync.py tilt CONTEXT NAMESPACE
+                         confirm the saves in the pods Tilt deployed, until Tilt ends
 """
 
 import io
@@ -42,6 +48,8 @@ from confirm import ApiProxy, Confirmer, last_error  # noqa: E402
 from retest import Retest  # noqa: E402
 
 APP_SELECTOR = "app=flask-app"
+# Tilt labels what it deploys so (and another loop in the namespace is not a Tilt loop's).
+TILT_SELECTOR = f"{APP_SELECTOR},app.kubernetes.io/managed-by=tilt"
 IMAGE = "flask-app"
 # What skaffold.yaml's sync rule copies (app/**/*.py) and where: the image's WORKDIR.
 SOURCE = "app"
@@ -176,12 +184,13 @@ def is_app_image(image):
 
 
 class Companion:
-    """Syncs the tree into each app container the first time it is seen started."""
+    """Follows the app's pods of one loop (selector) and, with heal, syncs the tree into each
+    app container the first time it is seen started."""
 
-    def __init__(self, context, work_dir, run_id):
+    def __init__(self, context, work_dir, selector, heal=True):
         self.context = ["--context", context] if context else []
-        # Skaffold labels what it deploys with its run's ID: pods of another loop are not ours.
-        self.selector = f"{APP_SELECTOR},skaffold.dev/run-id={run_id}"
+        self.selector = selector
+        self.heal_new = heal
         self.work_dir = work_dir
         self.seen = {}   # (namespace, pod, container) -> container ID already synced
         self.lock = threading.Lock()
@@ -202,7 +211,7 @@ class Companion:
                 app = [name for name, image in containers(pod)[2].items() if is_app_image(image)]
                 if app:
                     self.app_pods[key] = (app[0], not_ready(pod, app[0]))
-        if event.get("type") != "DELETED":
+        if event.get("type") != "DELETED" and self.heal_new:
             self.on_pod(pod)
 
     def containers_now(self):
@@ -327,31 +336,51 @@ def alive(pid):
 
 
 def watch(skaffold_pid):
-    """The companion: sync into new containers of every namespace Skaffold deploys to, until
-    Skaffold ends."""
+    """The companion: sync into new containers of every namespace Skaffold deploys to, and
+    confirm each save, until Skaffold ends."""
     namespaces = [name for name in os.environ.get("SKAFFOLD_NAMESPACES", "default").split(",") if name]
     work_dir = Path(os.environ.get("SKAFFOLD_WORK_DIR") or os.getcwd())
-    companion = Companion(os.environ.get("SKAFFOLD_KUBE_CONTEXT", ""), work_dir, os.environ["SKAFFOLD_RUN_ID"])
-    for namespace in namespaces:
-        threading.Thread(target=companion.watch, args=(namespace, lambda: alive(skaffold_pid)),
-                         daemon=True).start()
-    retest = Retest(work_dir, say)
-    threading.Thread(target=confirm_saves, args=(companion, retest, lambda: alive(skaffold_pid)),
-                     daemon=True).start()
+    # Skaffold labels what it deploys with its run's ID: pods of another loop are not ours.
+    selector = f"{APP_SELECTOR},skaffold.dev/run-id={os.environ['SKAFFOLD_RUN_ID']}"
+    companion = Companion(os.environ.get("SKAFFOLD_KUBE_CONTEXT", ""), work_dir, selector)
     try:
-        wait_for_exit(skaffold_pid)
+        follow(companion, namespaces, skaffold_pid, Retest(work_dir, say))
     finally:
-        companion.stop()
-        retest.stop()
         (STATE_DIR / f"{os.environ.get('SKAFFOLD_RUN_ID')}.pid").unlink(missing_ok=True)
     return 0
 
 
+def confirm_for_tilt(context, namespace):
+    """Under Tilt, which starts this as a Cmd: confirm each save in the pods it deployed to
+    namespace until Tilt (the parent) ends. Tilt copies the tree into a new container, and
+    its unit-tests resource reruns the tests, itself."""
+    companion = Companion(context, Path.cwd(), TILT_SELECTOR, heal=False)
+    follow(companion, [namespace], os.getppid(), None)
+    return 0
+
+
+def follow(companion, namespaces, parent_pid, retest):
+    """Watch namespaces' pods and confirm each save (then rerun the unit tests, with a
+    retest) until process parent_pid ends; then end what was started."""
+    for namespace in namespaces:
+        threading.Thread(target=companion.watch, args=(namespace, lambda: alive(parent_pid)),
+                         daemon=True).start()
+    threading.Thread(target=confirm_saves, args=(companion, retest, lambda: alive(parent_pid)),
+                     daemon=True).start()
+    try:
+        wait_for_exit(parent_pid)
+    finally:
+        companion.stop()
+        if retest:
+            retest.stop()
+
+
 def confirm_saves(companion, retest, alive):
     """Confirm each save in every pod (scripts/confirm.py) while alive() holds, asking through
-    one `kubectl proxy` that ends with the companion's watches; then rerun the unit tests.
-    Without the proxy the tests still rerun after each save."""
-    threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
+    one `kubectl proxy` that ends with the companion's watches; then rerun the unit tests (with
+    a retest). Without the proxy the tests still rerun after each save."""
+    if retest:
+        threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
     # The tree as the pods have it, before the proxy's start: a save meanwhile is confirmed too.
     baseline = tree(companion.work_dir)
     try:
@@ -360,7 +389,7 @@ def confirm_saves(companion, retest, alive):
         say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
         ask = None
     Confirmer(companion.work_dir, SOURCE, tree, companion.containers_now, ask, companion.copy,
-              companion.logged_error, say, after=retest.request).follow(alive, baseline)
+              companion.logged_error, say, after=retest.request if retest else lambda: None).follow(alive, baseline)
 
 
 def output_of(pid):
@@ -405,6 +434,8 @@ def main(argv):
         return start()
     if len(argv) == 2 and argv[0] == "watch" and argv[1].isdigit():
         return watch(int(argv[1]))
+    if len(argv) == 3 and argv[0] == "tilt":
+        return confirm_for_tilt(argv[1], argv[2])
     print(__doc__, file=sys.stderr)
     return 2
 

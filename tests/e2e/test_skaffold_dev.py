@@ -15,7 +15,7 @@ from tests.support.edits import REPO, broken_views, errors_refusing_with, views_
 from tests.support.http import request, wait_until
 from tests.support.kube import (SKAFFOLD_APP_FORWARD, Background, app_pods, check_a_clean_stop, forwards_to_each,
                                 kubectl, pod_logs, replace_one_and_restart_another, wait_for_every_pod,
-                                wait_for_every_pod_to_serve, wait_for_ready_pods)
+                                wait_for_every_pod_to_serve, wait_for_every_pod_to_serve_the_tree, wait_for_ready_pods)
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"
@@ -118,11 +118,12 @@ def test_the_loop_says_when_a_save_is_live_in_every_pod(skaffold_dev, pods, edit
     assert "Syncing 1 files" in skaffold_dev.output()[since:]
 
 
-def test_a_pod_that_lost_a_file_behind_the_loops_back_is_healed_and_named(skaffold_dev, pods, edit):
+def test_a_pod_that_lost_a_file_behind_the_loops_back_is_healed_and_named(skaffold_dev, pods, edit, workspace):
     """A file removed in one pod (by hand, say): the next save alone cannot start there, so the
     confirmation gives that pod the whole tree and says so."""
     before, urls = pods
     victim = before[1]["name"]
+    wait_for_every_pod_to_serve_the_tree(urls, workspace, SYNC_TIMEOUT)
     kubectl("exec", victim, "--", "rm", "/app/app/errors.py")
     since = len(skaffold_dev.output())
     edit("app/views.py", views_answering("Healed After A Loss"))

@@ -324,6 +324,9 @@ def test_make_tilt_on_the_shared_context(developers):
         assert {pod["image_id"].rpartition("@")[2] for pod in pods} == {served_digest(repository, tag)}
         assert leftovers("default") == []
         assert forward_outage(url, "carol's make tilt") <= FORWARD_BACK_SECONDS
+        # Her saves are confirmed in her namespace, where `tilt up --namespace` deployed.
+        (carol.workspace / "app" / "views.py").write_text(views_answering("Saved By Carol"))
+        tilt.wait_for_output(r"resync: live: app/views\.py in 3/3 pods, \d+\.\d\d s after the save", SAVE_TIMEOUT)
     finally:
         tilt.interrupt(60)
     carol.make("down")

@@ -1,13 +1,17 @@
 """Tilt, as a user runs it: `tilt ci` succeeds; under `make tilt` (headless: `tilt up --stream`)
-a save is live-updated into every pod without a new pod, the curl-ingress button works, the
+a save is live-updated into every pod without a new pod, and the log of flask-app says when it
+is live in every pod (or which pod had to be given it); the curl-ingress button works, the
 dashboard shows the labels and one link; `make down` removes everything."""
+
+import re
 
 import pytest
 
 from tests.support.edits import errors_refusing_with, views_answering
-from tests.support.http import wait_until
-from tests.support.kube import (app_pods, forwards_to_each, leftovers, replace_one_and_restart_another, resources, run,
-                                tilt, wait_for_every_pod, wait_for_every_pod_to_serve, wait_for_ready_pods)
+from tests.support.http import request, wait_until
+from tests.support.kube import (app_pods, forwards_to_each, kubectl, leftovers, replace_one_and_restart_another,
+                                resources, run, tilt, wait_for_every_pod, wait_for_every_pod_to_serve,
+                                wait_for_every_pod_to_serve_the_tree, wait_for_ready_pods)
 from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +44,45 @@ def test_live_update_puts_a_save_into_every_pod_without_a_new_pod(tilt_up, edit)
     with forwards_to_each(before) as urls:
         edit("app/views.py", views_answering("Live Updated By Tilt"))
         wait_for_every_pod(urls, "/", {"athlete": "Live Updated By Tilt"}, SYNC_TIMEOUT, "the save in every pod")
+    assert app_pods() == before, "a pod was replaced or restarted"
+
+
+def logged_once_more(port, workspace, tool_env, pattern):
+    """A function that waits until the log of flask-app, as the dashboard shows it, holds one
+    line more that matches pattern than it does now (earlier saves have lines of their own)."""
+    def count():
+        return len(re.findall(pattern, tilt("logs", "flask-app", "--port", str(port), workspace=workspace, env=tool_env)))
+
+    before = count()
+    return lambda what: wait_until(lambda: count() > before, SYNC_TIMEOUT, interval=0.5, what=what)
+
+
+def test_the_log_of_flask_app_says_when_a_save_is_live_in_every_pod(tilt_up, workspace, tool_env, edit):
+    before = wait_for_ready_pods(3, 60)
+    logged = logged_once_more(tilt_up, workspace, tool_env,
+                              r"resync: live: app/errors\.py(, app/views\.py)? in 3/3 pods, \d+\.\d\d s after the save\n")
+    edit("app/errors.py", errors_refusing_with("Confirmed live by Tilt"))
+    logged("the live line in the log of flask-app")
+    with forwards_to_each(before) as urls:
+        for url in urls.values():
+            assert request(url, "POST", "/").body == b"Confirmed live by Tilt"
+
+
+def test_a_pod_that_lost_a_file_behind_tilts_back_is_healed_and_named(tilt_up, workspace, tool_env, edit):
+    """Tilt copies only the saved file: a pod that lost another one cannot start the save,
+    until the confirmation gives it the whole tree and says so."""
+    before = wait_for_ready_pods(3, 60)
+    victim = before[1]["name"]
+    with forwards_to_each(before) as urls:
+        wait_for_every_pod_to_serve_the_tree(urls, workspace, SYNC_TIMEOUT)
+    kubectl("exec", victim, "--", "rm", "/app/app/errors.py")
+    logged = logged_once_more(tilt_up, workspace, tool_env,
+                              rf"resync: live: (app/errors\.py, )?app/views\.py in 3/3 pods, \d+\.\d\d s after the save "
+                              rf"\(copied into {victim}, which had not got it\)")
+    edit("app/views.py", views_answering("Healed Under Tilt"))
+    logged("the live line naming the pod that was healed")
+    with forwards_to_each(before) as urls:
+        wait_for_every_pod(urls, "/", {"athlete": "Healed Under Tilt"}, 5, "the save in every pod")
     assert app_pods() == before, "a pod was replaced or restarted"
 
 

@@ -15,6 +15,7 @@ import time
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
+from devserver import CODE_PATH, code_digest
 from tests.support.edits import REPO
 from tests.support.http import answers, request, wait_until
 from tests.support.processes import command_line, group_members, processes_in
@@ -204,6 +205,21 @@ def wait_for_each_pod(urls, check, timeout, what):
         wait_until(all_pass, timeout, interval=0.2, what=what)
     except AssertionError as error:
         raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
+
+
+def serves_code_of(url, workspace):
+    """Whether the pod at url serves the code of workspace's app/ as saved now (the digest its
+    dev server answers with)."""
+    try:
+        return request(url, "GET", CODE_PATH, timeout=2).body.decode().strip() == code_digest(workspace / "app")
+    except OSError:
+        return False
+
+
+def wait_for_every_pod_to_serve_the_tree(urls, workspace, timeout, what="every pod serving the saved tree"):
+    """Wait until every save made so far is live in each pod: before a test acts on a pod
+    behind the loop's back, so that a copy still on its way cannot undo what it did."""
+    wait_for_each_pod(urls, lambda url: serves_code_of(url, workspace), timeout, what)
 
 
 def serves(url, athlete, refusal):

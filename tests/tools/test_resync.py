@@ -73,7 +73,7 @@ def pod(name, container_id="", started=True, image="flask-app:abc123", namespace
 
 def test_only_started_app_containers_not_seen_yet_are_synced(resync, monkeypatch):
     synced = []
-    companion = resync.Companion("docker-desktop", REPO, "run-1")
+    companion = resync.Companion("docker-desktop", REPO, "app=flask-app,skaffold.dev/run-id=run-1")
     monkeypatch.setattr(companion, "heal", lambda *args: synced.append(args))
     monkeypatch.setattr(resync.threading, "Thread",
                         lambda target, args, daemon=False: type("Now", (), {"start": lambda self: target(*args)})())
@@ -91,7 +91,7 @@ def test_only_started_app_containers_not_seen_yet_are_synced(resync, monkeypatch
 
 
 def test_the_pods_a_save_must_reach_follow_the_watch_events(resync, monkeypatch):
-    companion = resync.Companion("docker-desktop", REPO, "run-1")
+    companion = resync.Companion("docker-desktop", REPO, "app=flask-app,skaffold.dev/run-id=run-1")
     monkeypatch.setattr(companion, "on_pod", lambda pod: None)
     ready = pod("flask-app-1", "docker://a1")
     ready["status"]["containerStatuses"][0]["ready"] = True
@@ -112,9 +112,18 @@ def test_the_pods_a_save_must_reach_follow_the_watch_events(resync, monkeypatch)
     assert [entry[1] for entry in companion.containers_now()] == ["flask-app-1", "flask-app-2"]
 
 
+def test_under_tilt_the_pods_are_followed_but_new_containers_are_left_to_tilt(resync, monkeypatch):
+    companion = resync.Companion("docker-desktop", REPO, resync.TILT_SELECTOR, heal=False)
+    monkeypatch.setattr(companion, "heal", lambda *args: pytest.fail(f"healed {args}: Tilt's own job"))
+    companion.on_event({"type": "ADDED", "object": pod("flask-app-1", "docker://a1", image="flask-app:tilt-1f2e")})
+    companion.on_event({"type": "MODIFIED", "object": pod("flask-app-1", "docker://a2", image="flask-app:tilt-1f2e")})
+    assert companion.containers_now() == [("default", "flask-app-1", "flask-app", "not ready")]
+    assert resync.TILT_SELECTOR == "app=flask-app,app.kubernetes.io/managed-by=tilt"
+
+
 def test_a_sync_meant_for_a_container_that_has_since_restarted_is_left_to_its_successor(resync, monkeypatch):
     copied = []
-    companion = resync.Companion("docker-desktop", REPO, "run-1")
+    companion = resync.Companion("docker-desktop", REPO, "app=flask-app,skaffold.dev/run-id=run-1")
     monkeypatch.setattr(resync, "sync", lambda *args: copied.append(args) or (1, 0))
     companion.seen = {("default", "flask-app-1", "flask-app"): "docker://a2"}
     companion.heal("default", "flask-app-1", "flask-app", "restarted container", "docker://a1")
