@@ -17,6 +17,9 @@ import threading
 import time
 
 COMMAND = ["make", "--no-print-directory", "test-unit"]
+# The tests share the machine with the cluster: at a lower priority they never slow a save's
+# copy and reload, which on a laptop's cluster run on the same cores.
+NICE = ["nice", "-n", "10"]
 TIMEOUT_SECONDS = 120
 # What a failure shows: the end of pytest's report (its short summary and the count).
 FAILURE_LINES = 25
@@ -54,7 +57,7 @@ class Retest:
                 return None
             try:
                 # A session of its own: its make and pytest are ended together.
-                self.process = subprocess.Popen(COMMAND, cwd=self.work_dir, stdin=subprocess.DEVNULL,
+                self.process = subprocess.Popen(NICE + COMMAND, cwd=self.work_dir, stdin=subprocess.DEVNULL,
                                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                                 start_new_session=True)
             except OSError as error:
