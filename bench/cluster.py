@@ -7,7 +7,10 @@ previous one went live, as a person's saves would; then as many again, each the 
 previous one is live (while the unit tests that follow a save may still run).
 
 Each live edit is split into steps from the tool's own record: notice (the save until the
-tool starts the sync), copy (into the 3 pods) and reload (until every pod serves it).
+tool starts the sync), copy (into the 3 pods) and reload (until every pod serves it); and for
+the saves made apart, the moment the loop said `resync: live: ...` is set against the moment
+the last pod served the save (made at once, a save is often followed by the next before its
+line: only the latest gets one).
 Figure 12 is a pod that starts after the build (replaced, or its container restarted): how
 long until it serves the latest save.
 """
@@ -23,6 +26,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
+from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
 from tests.support.edits import REPO, views_answering
 from tests.support.http import answers, wait_until
@@ -54,6 +58,8 @@ SKAFFOLD_VARIANTS = {
 FAULTS = int(os.environ.get("BENCH_CLUSTER_FAULTS", "10"))
 # How long 127.0.0.1:5000 may stay down in a rolling restart before it counts as lost.
 OUTAGE_LIMIT = 60.0
+# How long after the last pod a confirmation line may come before the save counts as unsaid.
+LINE_WAIT = 5.0
 
 
 def all_pods_serve(urls, athlete, started):
@@ -137,11 +143,12 @@ class TiltSteps:
 STEPS = ("notice", "copy", "reload")
 
 
-def edits(views, urls, label, gap, steps):
+def edits(views, urls, label, gap, steps, lines=None):
     """EDITS saves of views, each gap seconds after the previous one went live on all pods:
     seconds until all pods serve each, how many never did, and each step's share (steps
-    gives each save's, or None where the tool's record is not read)."""
-    times, parts, missed = [], [], 0
+    gives each save's, or None where the tool's record is not read); with lines (LiveLines),
+    when the loop said each was live, against the last pod serving it."""
+    times, parts, missed, said = [], [], 0, Said()
     for number in range(EDITS):
         athlete = f"{label} {number}"
         saved, started = time.time(), time.perf_counter()
@@ -154,18 +161,46 @@ def edits(views, urls, label, gap, steps):
             part = steps(saved, saved + live)
             if part:
                 parts.append(part)
+            if lines:
+                said.add(lines.first_after(saved, LINE_WAIT), saved + live, len(urls))
         time.sleep(gap)
-    return {"seconds": summary(times) if times else None, "missed": missed, "samples": times,
-            "steps": {step: summary([part[step] for part in parts]) for step in STEPS} if parts else None}
+    result = {"seconds": summary(times) if times else None, "missed": missed, "samples": times,
+              "steps": {step: summary([part[step] for part in parts]) for step in STEPS} if parts else None}
+    if lines:
+        result["live line"] = said.result()
+    return result
 
 
-def edit_loop(workspace, label, steps):
-    """The saves EDIT_GAP apart, then the saves at once; and which pods were replaced meanwhile."""
+class Said:
+    """The confirmation lines of the saves of a run, against the moments their last pods served
+    them: seconds after (negative: before), and the saves with no line or a wrong one."""
+
+    def __init__(self):
+        self.after, self.unsaid, self.wrong = [], 0, []
+
+    def add(self, found, last_pod, pods):
+        """found: (seen, line) from LiveLines.first_after, or None; last_pod: wall time."""
+        if found is None:
+            self.unsaid += 1
+            return
+        seen, line = found
+        if not line.startswith("resync: live: ") or f" in {pods}/{pods} pods" not in line:
+            self.wrong.append(line)
+        self.after.append(seen - last_pod)
+
+    def result(self):
+        return {"after last pod": summary(self.after) if self.after else None, "unsaid": self.unsaid,
+                "wrong": self.wrong, "samples": self.after}
+
+
+def edit_loop(workspace, label, steps, lines):
+    """The saves EDIT_GAP apart (and their live lines), then the saves at once; and which pods
+    were replaced meanwhile."""
     pods = wait_for_ready_pods(3, 120)
     views = workspace / "app" / "views.py"
     original = views.read_text()
     with forwards_to_each(pods) as urls:
-        result = edits(views, urls, f"{label} edit", EDIT_GAP, steps)
+        result = edits(views, urls, f"{label} edit", EDIT_GAP, steps, lines)
         result["at once"] = edits(views, urls, f"{label} next edit", 0, steps)
     views.write_text(original)
     result["replaced_pods"] = [pod["name"] for pod in wait_for_ready_pods(3, 60) if pod not in pods]
@@ -287,7 +322,11 @@ def session(command, workspace, log, steps, stop, faults=False):
         waiting.join()
         steps.listen()
         views.write_text(original)
-        result = edit_loop(workspace, command[0], steps)
+        lines = LiveLines(log)
+        try:
+            result = edit_loop(workspace, command[0], steps, lines)
+        finally:
+            lines.stop()
         result.update(startup=startup[0], first_save=first, idle_cpu=idle_cpu(tool.process.pid))
         if faults:
             result["heal"] = heal(workspace, command[0])
@@ -312,7 +351,8 @@ def tilt_up(workspace, logs):
         up.kill()
         kube.run("tilt", "down", cwd=workspace, env=tool_env())
 
-    return session(["tilt", "up"], workspace, logs / "tilt.log", TiltSteps(), stop, faults=True)
+    # --stream: its log, the live lines of flask-app's included, in its output, as Skaffold's.
+    return session(["tilt", "up", "--stream"], workspace, logs / "tilt.log", TiltSteps(), stop, faults=True)
 
 
 def rebuild_and_rollout(workspace, flags=(), env=None, namespace="default"):
@@ -371,6 +411,12 @@ def line(name, result):
         text += f"  first save {'missed' if first is None else f'{first:.3f} s'}"
     if result.get("steps"):
         text += "\n   " + " " * 22 + "  ".join(f"{step} {result['steps'][step]['median']:.3f} s" for step in STEPS)
+    said = result.get("live line")
+    if said:
+        after = said["after last pod"]
+        text += "\n   " + " " * 22 + "live line after the last pod: " + (
+            f"median {after['median']:.3f} s  min–max {after['min']:.3f}–{after['max']:.3f} s" if after else "none")
+        text += f"  unsaid {said['unsaid']}  wrong {len(said['wrong'])}"
     if "at once" in result:
         text += "\n" + line(f"{name}, at once", result["at once"])
     return text

@@ -3,9 +3,11 @@
 import subprocess
 import sys
 import threading
+import time
 from datetime import datetime, timezone
 
-from bench.cluster import SkaffoldSteps, wall
+from bench.cluster import Said, SkaffoldSteps, wall
+from bench.live_lines import LiveLines
 from bench.stats import summary
 from bench.throughput import parse_wrk
 from tests.support.http import wait_until
@@ -67,3 +69,36 @@ def test_cpu_of_a_process_that_ends_in_the_window_is_left_out():
     used = cpu_seconds_used([short.pid], 2.0)
     reaper.join()
     assert used == 0
+
+
+def test_live_lines_are_stamped_when_seen_and_matched_to_the_save_after_it(tmp_path):
+    log = tmp_path / "dev.log"
+    log.write_text("resync: live: app/views.py in 3/3 pods, 0.50 s after the save\n")  # before: not followed
+    lines = LiveLines(log)
+    try:
+        lines.take([b"[flask-app] GET / 200", b"    flask-app \xe2\x94\x82 resync: live: app/views.py in 3/3 pods, "
+                    b"0.71 s after the save"], 100.0)
+        lines.take([b"resync: not live: app/views.py in 2/3 pods after 10.1 s: flask-app-1 is not ready"], 112.0)
+        assert lines.first_after(99.0, 0) == (100.0, "resync: live: app/views.py in 3/3 pods, 0.71 s after the save")
+        assert lines.first_after(100.0, 0)[1].startswith("resync: not live: ")
+        assert lines.first_after(112.0, 0.05) is None
+        with log.open("a") as writing:  # and what the tool writes from now on, once whole
+            writing.write("resync: live: app/errors.py in 3/3 pods, ")
+            writing.flush()
+            time.sleep(0.1)
+            assert lines.first_after(112.0, 0) is None
+            writing.write("0.60 s after the save\n")
+        assert lines.first_after(112.0, 5)[1] == "resync: live: app/errors.py in 3/3 pods, 0.60 s after the save"
+    finally:
+        lines.stop()
+
+
+def test_a_live_line_is_set_against_the_last_pod_and_a_wrong_or_missing_one_is_counted():
+    said = Said()
+    said.add((10.25, "resync: live: app/views.py in 3/3 pods, 0.80 s after the save"), 10.0, 3)
+    said.add((20.0, "resync: live: app/views.py in 3/3 pods, 0.90 s after the save"), 20.5, 3)
+    said.add(None, 30.0, 3)
+    said.add((40.0, "resync: not live: app/views.py in 2/3 pods after 10.1 s: x"), 39.0, 3)
+    result = said.result()
+    assert result["samples"] == [0.25, -0.5, 1.0]
+    assert (result["unsaid"], result["wrong"]) == (1, ["resync: not live: app/views.py in 2/3 pods after 10.1 s: x"])
