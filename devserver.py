@@ -557,31 +557,27 @@ class Supervisor:
         if not self.spare.alive():
             self.spare = self._new_worker()
         worker, self.spare = self.spare, None
-        try:
+        serving = worker.start(self.wakeups)
+        if worker.was_held and not self.wakeups.stopping:
+            self._held(worker)
+            worker = self._new_worker()
             serving = worker.start(self.wakeups)
-            if worker.was_held and not self.wakeups.stopping:
-                self._held(worker)
-                worker = self._new_worker()
-                serving = worker.start(self.wakeups)
-            if not serving:
-                return False
-            if not worker.alive():
-                worker.stop()  # it died after loading the code: the old worker goes on serving
-                return False
-            # Handed over, not overlapped: from the moment the new worker serves, the old one
-            # takes no connection. Those that come meanwhile wait in the socket's queue.
-            if self.active is not None:
-                self.active.hand_over(self.wakeups)
-                self.retiring.append(self.active)
-            self.active = worker
-            if not self.wakeups.stopping:
-                worker.serve()
-            return True
-        finally:
-            # The next spare only now: its start (an interpreter, Flask's imports) would
-            # compete for the CPU with this swap's import of the app and its hand-over.
-            if not self.wakeups.stopping:
-                self.spare = self._new_worker()
+        if not self.wakeups.stopping:
+            self.spare = self._new_worker()
+        if not serving:
+            return False
+        if not worker.alive():
+            worker.stop()  # it died after loading the code: the old worker goes on serving
+            return False
+        # Handed over, not overlapped: from the moment the new worker serves, the old one
+        # takes no connection. Those that come meanwhile wait in the socket's queue.
+        if self.active is not None:
+            self.active.hand_over(self.wakeups)
+            self.retiring.append(self.active)
+        self.active = worker
+        if not self.wakeups.stopping:
+            worker.serve()
+        return True
 
     def reap(self):
         """Forget the replaced workers that have stopped; end those past their time."""
