@@ -622,11 +622,19 @@ class Supervisor:
 
     def serve(self):
         """Serve until told to stop; return the exit status for the process."""
-        if not self.swap():
-            # The code the image was built with does not start (a bad setting,
-            # say): exit, so that the container fails visibly.
-            return 0 if self.wakeups.stopping else 1
         reported_stopped = False
+        if not self.swap():
+            self.wakeups.wait(QUIET_SECONDS)  # the end of a copy comes within milliseconds
+            if self.wakeups.stopping or not self.wakeups.take_change():
+                # The code the image was built with does not start (a bad setting,
+                # say): exit, so that the container fails visibly.
+                return 0 if self.wakeups.stopping else 1
+            # Code copied in while the first worker imported it (a sync into a container
+            # that has just started): the copy, not the image, failed it. Load it once the
+            # copy is done; until then, or if it does not start, no worker answers.
+            log("the code changed while it started; loading it again")
+            self.wakeups.change()
+            reported_stopped = True
         while not self.wakeups.stopping:
             self.wakeups.wait(0.5)
             self.reap()
@@ -641,11 +649,11 @@ class Supervisor:
                 if swapped:
                     log(f"reloaded: serving code {self.active.code}")
                     reported_stopped = False
-                elif self.active.alive():
+                elif self.active is not None and self.active.alive():
                     log("the changed code does not start (see above); still serving the previous version")
                 else:
                     log("the changed code does not start (see above); fix it and save again")
-            elif not self.active.alive() and not reported_stopped:
+            elif not reported_stopped and not self.active.alive():
                 log("the app stopped; waiting for a change to restart it")
                 reported_stopped = True
         return 0

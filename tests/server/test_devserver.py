@@ -42,6 +42,26 @@ def test_a_broken_edit_keeps_the_previous_version_serving(source):
         wait_until(lambda: answers(server.url, "/", {"athlete": "Fixed"}), RELOAD_TIMEOUT, what="the fix going live")
 
 
+def test_code_copied_in_while_the_first_worker_imports_it_is_loaded_again(source):
+    # A sync into a container that has just started: the first import reads a file the copy
+    # has not finished, and the copy's end comes while that import fails.
+    importing = source / "importing"
+    (source / "app" / "views.py").write_text(
+        "import pathlib, time\n"
+        f"pathlib.Path({str(importing)!r}).touch()\n"
+        "time.sleep(1)\n"
+        "raise ImportError('half copied')\n")
+    server = Server(DEV_COMMAND, source, {})
+    try:
+        wait_until(importing.exists, RELOAD_TIMEOUT, what="the first worker importing the views")
+        (source / "app" / "views.py").write_text(views_answering("Copied In"))
+        wait_until(lambda: answers(server.url, "/", {"athlete": "Copied In"}), RELOAD_TIMEOUT,
+                   what="the copied code going live")
+        assert "the code changed while it started; loading it again" in server.output()
+    finally:
+        assert server.stop() == 0
+
+
 def test_changes_to_other_files_do_not_reload(source):
     with running(DEV_COMMAND, source) as server:
         (source / "app" / "notes.txt").write_text("not code")
