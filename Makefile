@@ -64,7 +64,6 @@ PYTEST := $(VENV)/bin/python -m pytest
 # uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
 # from PyPI into ./bin/uv by the Python that is already here.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/bin/uv/bin/uv)
-UV_EXPORT := $(UV) export --locked --no-emit-project --format requirements-txt --quiet
 TOOLS := $(PINS) $(PYTHON) scripts/tools.py
 CLUSTER_PY := $(PINS) $(PYTHON) scripts/cluster.py
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
@@ -202,16 +201,8 @@ $(CURDIR)/bin/uv/bin/uv:
 ##@ Dependencies (declared in pyproject.toml, locked with hashes in uv.lock)
 
 .PHONY: lock
-lock: | $(UV) ## Resolve pyproject.toml into uv.lock and export the images' requirements; LOCK_ARGS=--upgrade bumps all.
+lock: | $(UV) ## Resolve pyproject.toml into uv.lock after a hand edit (uv add/remove lock by themselves); LOCK_ARGS=--upgrade bumps all.
 	$(UV) lock $(LOCK_ARGS)
-	$(MAKE) --no-print-directory requirements
-
-.PHONY: requirements
-requirements: | $(UV) ## Export requirements*.txt (what the Dockerfile installs, with hashes) from uv.lock.
-	$(UV_EXPORT) --no-default-groups --output-file requirements.txt
-	$(UV_EXPORT) --only-group dev --output-file requirements-dev.txt
-	$(UV_EXPORT) --only-group debug --output-file requirements-debug.txt
-	$(UV_EXPORT) --only-group prod --output-file requirements-prod.txt
 
 ##@ Benchmarks
 

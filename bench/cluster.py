@@ -12,7 +12,8 @@ the saves made apart, the moment the loop said `resync: live: ...` is set agains
 the last pod served the save (made at once, a save is often followed by the next before its
 line: only the latest gets one).
 Figure 12 is a pod that starts after the build (replaced, or its container restarted): how
-long until it serves the latest save.
+long until it serves the latest save. Figure 15 is a dependency added with `uv add` (and
+removed with `uv remove`) until every pod imports it (or no longer can).
 """
 
 import json
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
+from tests.support.dependencies import OLDER, PACKAGE, run_uv, wait_for_every_pod_to_import
 from tests.support.edits import REPO, views_answering
 from tests.support.http import answers, wait_until
 from tests.support import kube
@@ -60,6 +62,8 @@ FAULTS = int(os.environ.get("BENCH_CLUSTER_FAULTS", "10"))
 OUTAGE_LIMIT = 60.0
 # How long after the last pod a confirmation line may come before the save counts as unsaid.
 LINE_WAIT = 5.0
+# A package added then removed, in turn (figure 15).
+DEPENDENCY_CHANGES = int(os.environ.get("BENCH_CLUSTER_DEPENDENCY_CHANGES", "3"))
 
 
 def all_pods_serve(urls, athlete, started):
@@ -268,6 +272,28 @@ def heal(workspace, label):
     return {"seconds": summary(times) if times else None, "missed": missed}
 
 
+def dependency_changes(workspace):
+    """DEPENDENCY_CHANGES times, `uv add` of PACKAGE then `uv remove`: seconds from each until every
+    pod imports it (or no longer can), the pods asked through the API every 0.2 s. Each add
+    declares a specifier no earlier build has seen, so that Docker's layer cache cannot answer for
+    the install: what a new dependency costs. A removal brings back a lock built before (cached)."""
+    files = {name: (workspace / name).read_text() for name in ("pyproject.toml", "uv.lock")}
+    times = {"add": [], "remove": []}
+    try:
+        for number in range(DEPENDENCY_CHANGES):
+            unseen = f"{PACKAGE}=={OLDER},!=0.0.{time.time_ns()}"
+            for step, args, version in (("add", ("add", unseen), OLDER), ("remove", ("remove", PACKAGE), "none")):
+                started = time.perf_counter()
+                run_uv(workspace, tool_env(), *args)
+                wait_for_every_pod_to_import(version, 3, interval=0.2)
+                times[step].append(time.perf_counter() - started)
+    finally:
+        for name, text in files.items():
+            if (workspace / name).read_text() != text:
+                (workspace / name).write_text(text)
+    return {step: summary(samples) for step, samples in times.items()} | {"samples": times}
+
+
 def rollout_outage():
     """The longest time 127.0.0.1:5000 (the tool's port-forward of the Service) did not answer
     while every pod was replaced by `kubectl rollout restart`, asked every 0.05 s until the
@@ -331,6 +357,7 @@ def session(command, workspace, log, steps, stop, faults=False):
         if faults:
             result["heal"] = heal(workspace, command[0])
             result["heal"]["rollout_outage"] = rollout_outage()
+            result["dependency"] = dependency_changes(workspace)
         return result
     finally:
         views.write_text(original)
@@ -454,6 +481,11 @@ def run(images=None):
             outage = result["rollout_outage"]
             print(line(name, result) + "\n   " + " " * 22 + "127.0.0.1:5000 through a rollout restart: longest outage "
                   + ("over a minute (lost)" if outage is None else f"{outage:.2f} s"))
+        print(f"15. a dependency changed with uv in the running loop -> every pod imports it ({DEPENDENCY_CHANGES} "
+              f"times `uv add {PACKAGE}`, then `uv remove`)")
+        for name, result in (("skaffold dev (make dev)", results["skaffold dev"]["poll 100 ms"]["dependency"]),
+                             ("tilt up", results["tilt up"]["dependency"])):
+            print(f"   {name:<22} add {seconds(result['add'])}\n   {'':<22} remove {seconds(result['remove'])}")
         results["gate"] = gate_cost(workspace)
         print(f"11. the test that reruns after a synced save, on the host: {seconds(results['gate']['seconds'])}")
         return results

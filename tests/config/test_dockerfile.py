@@ -66,35 +66,68 @@ def test_debug_is_the_dev_image_under_debugpy_on_the_pods_loopback_only(dockerfi
     assert json.loads(dockerfile.stages["dev"].last("CMD")) == ["python3", "-m", "devserver"]
 
 
-def test_debugpy_is_in_the_debug_requirements_only():
-    assert "\ndebugpy==" in (REPO / "requirements-debug.txt").read_text()
-    for name in ("requirements.txt", "requirements-dev.txt", "requirements-prod.txt"):
-        assert "debugpy" not in (REPO / name).read_text(), name
-
-
-def installed_requirements(dockerfile, target):
-    """The requirements files that the stages target is built from install."""
-    found, stages, seen = set(), [target], set()
+def stages_behind(dockerfile, target):
+    """The stages target is built from: its FROM chain and every stage it copies from."""
+    found, stages = set(), [target]
     while stages:
         name = stages.pop()
-        if name in seen or name not in dockerfile.stages:
+        if name in found or name not in dockerfile.stages:
             continue  # a stage once, and the base image is none
-        seen.add(name)
+        found.add(name)
         stage = dockerfile.stages[name]
         stages.append(stage.base)
-        for kind, argument in stage.instructions:
-            if kind == "COPY" and argument.startswith("--from="):
-                stages.append(argument.split()[0].removeprefix("--from="))
-            if kind == "RUN":
-                found.update(Path(path).name for path in re.findall(r"-r (\S+)", argument))
+        stages.extend(argument.split()[0].removeprefix("--from=") for kind, argument in stage.instructions
+                      if kind == "COPY" and argument.startswith("--from="))
     return found
 
 
-def test_each_image_installs_only_the_packages_it_runs(dockerfile):
-    assert installed_requirements(dockerfile, "prod") == {"requirements.txt", "requirements-prod.txt"}
-    assert installed_requirements(dockerfile, "dev") == {"requirements.txt", "requirements-dev.txt"}
-    assert installed_requirements(dockerfile, "debug") == {
-        "requirements.txt", "requirements-dev.txt", "requirements-debug.txt"}
+def installed_groups(dockerfile, target):
+    """The dependency groups of uv.lock that the stages behind target install ("" for the project's own)."""
+    groups = set()
+    for name in stages_behind(dockerfile, target):
+        for kind, argument in dockerfile.stages[name].instructions:
+            if kind == "RUN" and re.search(r"\buv (sync|export)\b", argument):
+                assert "--locked" in argument, argument  # never a lock resolved at build time
+                groups.update(re.findall(r"--(?:only-)?group (\S+)", argument))
+                if "--only-group" not in argument:
+                    groups.add("")
+    return groups
+
+
+def test_each_image_installs_only_the_groups_it_runs(dockerfile):
+    assert installed_groups(dockerfile, "prod") == {"", "prod"}
+    assert installed_groups(dockerfile, "dev") == {"", "dev"}
+    assert installed_groups(dockerfile, "debug") == {"", "dev", "debug"}
+
+
+def test_the_images_install_from_the_lock_alone(dockerfile):
+    for stage in dockerfile.stages.values():
+        for kind, argument in stage.instructions:
+            if kind == "RUN" and "pip install" in argument and "uv pip install" not in argument:
+                assert re.search(r"pip install [^&]*\buv==\$\{UV_VERSION\}", argument), argument  # uv itself only
+            if kind == "RUN" and "uv pip install" in argument:
+                assert "--require-hashes" in argument and "--no-deps" in argument, argument
+    assert not list(REPO.glob("requirements*.txt")), "a second list of dependencies beside uv.lock"
+
+
+def test_the_build_takes_the_pinned_uv(dockerfile):
+    versions = dict(line.split("=", 1) for line in (REPO / "versions.env").read_text().splitlines()
+                    if line and not line.startswith("#"))
+    (declared,) = [argument for kind, argument in dockerfile.stages["uv"].instructions
+                   if kind == "ARG" and argument.startswith("UV_VERSION=")]
+    assert declared == f"UV_VERSION={versions['UV_VERSION']}"
+
+
+def test_no_image_carries_uv(dockerfile):
+    for target in (*FINAL_TARGETS, "debug"):
+        chain, stage = [], dockerfile.stages[target]
+        while stage is not None:
+            chain.append(stage)
+            stage = dockerfile.stages.get(stage.base)
+        assert "uv" not in [stage.name for stage in chain], target
+        copied = [argument.split()[1] for stage in chain for kind, argument in stage.instructions
+                  if kind == "COPY" and argument.startswith("--from=")]
+        assert all(path.startswith("/opt/venv") or path.startswith("/opt/debug-packages") for path in copied), copied
 
 
 def test_hadolint_finds_nothing():

@@ -22,7 +22,7 @@ def test_builds_the_dev_target_and_live_updates_the_code(tilt):
     spec = image["LiveUpdateSpec"]
     assert spec["syncs"] == [{"localPath": "app", "containerPath": "/app/app"}]
     # New dependencies or a new dev server need a new image, not a sync.
-    assert {"requirements.txt", "requirements-dev.txt", "requirements-debug.txt", "devserver.py"} <= set(spec["stopPaths"])
+    assert {"pyproject.toml", "uv.lock", "devserver.py"} <= set(spec["stopPaths"])
 
 
 def test_a_local_base_image_is_passed_to_the_build_when_set():

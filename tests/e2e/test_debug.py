@@ -1,14 +1,15 @@
 """`make debug` (Skaffold) and `make tilt-debug` (Tilt), as docs/debugging.md has
 a user run them: attach with the committed VS Code configuration to the port-forward on
 127.0.0.1, stop a request at a breakpoint in app/views.py, save, and stop in the new code
-without attaching again; the pod still meets the restricted profile; Ctrl-C (or `make down`)
-leaves nothing behind."""
+without attaching again; a dependency changed with uv reaches the debug image; the pod still
+meets the restricted profile; Ctrl-C (or `make down`) leaves nothing behind."""
 
 import json
 
 import pytest
 
 from tests.support.dap import DapError, attach_to_dev_server
+from tests.support.dependencies import check_that_uv_changes_reach_every_pod
 from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.files import launch_configuration
 from tests.support.http import Pending, answers, wait_until
@@ -98,6 +99,8 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
             debug_session(debugger, f"http://127.0.0.1:{app.group(1)}", workspace, edit, pod)
         finally:
             debugger.close()
+        # The debug image adds debugpy above the dev image's dependencies: a change reaches it too.
+        check_that_uv_changes_reach_every_pod(workspace, tool_env, replicas=1)
         debug.interrupt(120)
     finally:
         debug.kill()

@@ -1,7 +1,8 @@
 """`make dev`, as the README's quick start has a user run it: the loop on the current local
 cluster, the Service forwarded to 127.0.0.1, pod logs in its output, a save synced into every
 pod without a rebuild or a restart, a broken save that keeps the last good answer, a failing
-unit test that blocks a deploy, and Ctrl-C that removes what it deployed."""
+unit test that blocks a deploy, a dependency added, upgraded and removed with uv, and Ctrl-C
+that removes what it deployed."""
 
 import re
 import threading
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.support.dependencies import check_that_uv_changes_reach_every_pod
 from tests.support.edits import REPO, broken_views, errors_refusing_with, views_answering
 from tests.support.http import request, wait_until
 from tests.support.kube import (SKAFFOLD_APP_FORWARD, Background, app_pods, check_a_clean_stop, forwards_to_each,
@@ -217,6 +219,10 @@ def test_a_failing_unit_test_keeps_a_rebuilt_image_out_of_the_cluster(skaffold_d
     assert app_pods() == before, "the pods changed although the tests failed"
     for url in urls.values():
         assert request(url, "GET", "/").status == 200
+
+
+def test_a_dependency_changed_with_uv_reaches_every_pod(skaffold_dev, workspace, tool_env):
+    check_that_uv_changes_reach_every_pod(workspace, tool_env, replicas=3)
 
 
 def test_ctrl_c_removes_what_it_deployed(skaffold_dev, workspace):

@@ -1,12 +1,14 @@
 """Tilt, as a user runs it: `tilt ci` succeeds; under `make tilt` (headless: `tilt up --stream`)
 a save is live-updated into every pod without a new pod, and the log of flask-app says when it
 is live in every pod (or which pod had to be given it); the curl-ingress button works, the
-dashboard shows the labels and one link; `make down` removes everything."""
+dashboard shows the labels and one link; a dependency added, upgraded and removed with uv reaches
+every pod; `make down` removes everything."""
 
 import re
 
 import pytest
 
+from tests.support.dependencies import check_that_uv_changes_reach_every_pod
 from tests.support.edits import errors_refusing_with, views_answering
 from tests.support.http import request, wait_until
 from tests.support.kube import (app_pods, forwards_to_each, kubectl, leftovers, replace_one_and_restart_another,
@@ -114,6 +116,10 @@ def test_the_curl_ingress_button_reaches_the_app(tilt_up, workspace, tool_env):
     assert curled()[1] in (None, ""), curled()[1]
     log = tilt("logs", "curl-ingress", "--port", str(tilt_up), workspace=workspace, env=tool_env)
     assert '"athlete"' in log, log
+
+
+def test_a_dependency_changed_with_uv_reaches_every_pod(tilt_up, workspace, tool_env):
+    check_that_uv_changes_reach_every_pod(workspace, tool_env, replicas=3)
 
 
 def test_make_down_removes_everything(tilt_up, workspace, tool_env):

@@ -50,6 +50,11 @@ def copy_project(destination):
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
             # Times kept: make then sees the venv as newer than the requirements.
             shutil.copy2(source, destination / name)
+    if (REPO / "bin" / "uv").is_dir():
+        # The uv that `make venv` fetched, as in a clone where it has run once: a copy's first
+        # change to the lock would otherwise fetch uv again, inside the loop's test gate.
+        (destination / "bin").mkdir(exist_ok=True)
+        (destination / "bin" / "uv").symlink_to(REPO / "bin" / "uv")
     git = ["git", "-c", "user.name=e2e", "-c", "user.email=e2e@localhost"]
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "the project under test"]):
         subprocess.run(git + args, cwd=destination, check=True, timeout=60)
