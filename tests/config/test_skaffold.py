@@ -36,8 +36,11 @@ def test_render_gives_the_four_manifests_with_the_bare_image():
 
 def test_builds_locally_without_pushing_or_buildx(skaffold):
     assert skaffold["build"]["local"]["push"] is False
-    # useBuildkit makes Skaffold run `docker build --load`, which needs buildx.
-    assert not skaffold["build"]["local"].get("useBuildkit")
+    # useBuildkit makes Skaffold run `docker build --load`, which needs buildx; left unset, a
+    # Docker whose default is BuildKit would use it.
+    assert skaffold["build"]["local"]["useBuildkit"] is False
+    # Through the CLI: Skaffold's API path asks gcloud for six tokens before every build.
+    assert skaffold["build"]["local"]["useDockerCLI"] is True
     (artifact,) = skaffold["build"]["artifacts"]
     assert artifact["image"] == "flask-app"
     assert artifact["docker"]["target"] == "prod"
