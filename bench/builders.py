@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.support.docker import BASE_IMAGE, BUILD_NETWORK
 from tests.support.edits import REPO
 
-CONTEXT_FILES = ("Dockerfile", ".dockerignore", "devserver.py", "serve.py", "app")
+CONTEXT_FILES = ("Dockerfile", ".dockerignore", "pyproject.toml", "uv.lock", "devserver.py", "serve.py", "app")
 CANDIDATE_CLIS = ("docker", "/usr/bin/docker")
 
 
@@ -58,7 +58,7 @@ def run(images):
     """Cold and warm builds of both targets with each builder available."""
     with tempfile.TemporaryDirectory() as scratch:
         context = Path(scratch)
-        for name in CONTEXT_FILES + tuple(p.name for p in REPO.glob("requirements*.txt")):
+        for name in CONTEXT_FILES:
             source = REPO / name
             (shutil.copytree if source.is_dir() else shutil.copy2)(source, context / name)
         builders = {"classic": ("docker", False)}

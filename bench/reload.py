@@ -66,7 +66,7 @@ def rebuild_edits(tag):
     context = Path(tempfile.mkdtemp(prefix="bench-context-"))
     try:
         copy_of_source(context)
-        for name in ("Dockerfile", ".dockerignore", *(p.name for p in REPO.glob("requirements*.txt"))):
+        for name in ("Dockerfile", ".dockerignore", "pyproject.toml", "uv.lock"):
             shutil.copy(REPO / name, context / name)
         container = Container(build("dev", tag, context), name_prefix="flask-app-bench").wait_ready()
         samples = []

@@ -48,7 +48,7 @@ def copy_project(destination):
         source = REPO / name
         if source.is_file():
             (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            # Times kept: make then sees the venv as newer than the requirements.
+            # Times kept: make then sees the venv as newer than the lock.
             shutil.copy2(source, destination / name)
     if (REPO / "bin" / "uv").is_dir():
         # The uv that `make venv` fetched, as in a clone where it has run once: a copy's first
