@@ -118,8 +118,20 @@ def test_the_curl_ingress_button_reaches_the_app(tilt_up, workspace, tool_env):
     assert '"athlete"' in log, log
 
 
+def idle(port, workspace, tool_env):
+    """Whether Tilt has no build of flask-app running, queued or waiting for changes."""
+    status = resources(port, workspace, tool_env)["flask-app"]["status"]
+    return not (status.get("currentBuild", {}).get("startTime") or status.get("pendingBuildSince")
+                or status.get("hasPendingChanges") or status.get("queued"))
+
+
 def test_a_dependency_changed_with_uv_reaches_every_pod(tilt_up, workspace, tool_env):
     check_that_uv_changes_reach_every_pod(workspace, tool_env, replicas=3)
+    # uv writes pyproject.toml, then uv.lock: Tilt may build for each, and the pods can import
+    # the last version before the second build is done. Left running, it would deploy again
+    # after the next test's `make down`.
+    wait_until(lambda: idle(tilt_up, workspace, tool_env), 300, interval=1,
+               what="Tilt done with the builds the changes started")
 
 
 def test_make_down_removes_everything(tilt_up, workspace, tool_env):
