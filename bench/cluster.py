@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
-from tests.support.dependencies import OLDER, PACKAGE, run_uv, wait_for_every_pod_to_import
+from tests.support.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
 from tests.support.edits import REPO, views_answering
 from tests.support.http import answers, wait_until
 from tests.support import kube
@@ -277,20 +277,15 @@ def dependency_changes(workspace):
     pod imports it (or no longer can), the pods asked through the API every 0.2 s. Each add
     declares a specifier no earlier build has seen, so that Docker's layer cache cannot answer for
     the install: what a new dependency costs. A removal brings back a lock built before (cached)."""
-    files = {name: (workspace / name).read_text() for name in ("pyproject.toml", "uv.lock")}
     times = {"add": [], "remove": []}
-    try:
-        for number in range(DEPENDENCY_CHANGES):
+    with declarations_kept(workspace):
+        for _ in range(DEPENDENCY_CHANGES):
             unseen = f"{PACKAGE}=={OLDER},!=0.0.{time.time_ns()}"
             for step, args, version in (("add", ("add", unseen), OLDER), ("remove", ("remove", PACKAGE), "none")):
                 started = time.perf_counter()
                 run_uv(workspace, tool_env(), *args)
                 wait_for_every_pod_to_import(version, 3, interval=0.2)
                 times[step].append(time.perf_counter() - started)
-    finally:
-        for name, text in files.items():
-            if (workspace / name).read_text() != text:
-                (workspace / name).write_text(text)
     return {step: summary(samples) for step, samples in times.items()} | {"samples": times}
 
 

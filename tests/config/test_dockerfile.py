@@ -110,14 +110,6 @@ def test_the_images_install_from_the_lock_alone(dockerfile):
     assert not list(REPO.glob("requirements*.txt")), "a second list of dependencies beside uv.lock"
 
 
-def test_the_build_takes_the_pinned_uv(dockerfile):
-    versions = dict(line.split("=", 1) for line in (REPO / "versions.env").read_text().splitlines()
-                    if line and not line.startswith("#"))
-    (declared,) = [argument for kind, argument in dockerfile.stages["uv"].instructions
-                   if kind == "ARG" and argument.startswith("UV_VERSION=")]
-    assert declared == f"UV_VERSION={versions['UV_VERSION']}"
-
-
 def test_no_image_carries_uv(dockerfile):
     for target in (*FINAL_TARGETS, "debug"):
         chain, stage = [], dockerfile.stages[target]

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.support.edits import REPO
+from tests.support.files import load_dockerfile
 
 sys.path.insert(0, str(REPO / "scripts"))
 sys.path.insert(0, str(REPO / "hack"))
@@ -76,3 +77,9 @@ def test_ci_builds_each_tool_at_its_pin(tool):
     """The wrapper module of each CI-built tool requires the pinned version: CI tests what users run."""
     assert tool.pin in PINS
     assert gotools.wrapped_version(tool) == PINS[tool.pin], "run `make tools-mod` and commit the result"
+
+
+def test_the_images_build_with_the_pinned_uv():
+    (declared,) = [argument for kind, argument in load_dockerfile().stages["uv"].instructions
+                   if kind == "ARG" and argument.startswith("UV_VERSION=")]
+    assert declared == f"UV_VERSION={PINS['UV_VERSION']}"

@@ -4,6 +4,7 @@ and the scenario each loop's e2e test runs (add, upgrade, a replaced pod, remove
 import shutil
 import subprocess
 import time
+from contextlib import contextmanager
 
 from tests.support.edits import REPO
 from tests.support.http import wait_until
@@ -45,7 +46,7 @@ def run_uv(workspace, env, *args):
 
 
 def imported_version(pod, namespace="default"):
-    """The version of PACKAGE that pod's server imports, or None when it cannot import it."""
+    """The version of PACKAGE that pod's server imports, or "none" when it cannot import it."""
     script = ASK_PODS.format(module=PACKAGE)
     return kubectl("exec", pod, "--namespace", namespace, "--", "python3", "-c", script, PACKAGE).strip()
 
@@ -75,13 +76,25 @@ def wait_for_every_pod_to_import(version, replicas, namespace="default", timeout
     return app_pods(namespace)
 
 
+@contextmanager
+def declarations_kept(workspace):
+    """Put pyproject.toml and uv.lock of the project at workspace back as they were on leaving,
+    each only if its text changed: a new time alone would start a rebuild."""
+    files = {name: (workspace / name).read_text() for name in ("pyproject.toml", "uv.lock")}
+    try:
+        yield
+    finally:
+        for name, text in files.items():
+            if (workspace / name).read_text() != text:
+                (workspace / name).write_text(text)
+
+
 def check_that_uv_changes_reach_every_pod(workspace, env, replicas, namespace="default"):
     """`uv add`, a hand edit then `uv lock --upgrade-package`, a replaced pod and `uv remove`, each
     live in every pod of the running loop; the project's files are put back as they were.
     Return the seconds each change took to reach every pod."""
-    files = {name: (workspace / name).read_text() for name in ("pyproject.toml", "uv.lock")}
     taken = {}
-    try:
+    with declarations_kept(workspace):
         started = time.monotonic()
         run_uv(workspace, env, "add", f"{PACKAGE}=={OLDER}")
         wait_for_every_pod_to_import(OLDER, replicas, namespace)
@@ -104,9 +117,5 @@ def check_that_uv_changes_reach_every_pod(workspace, env, replicas, namespace="d
         run_uv(workspace, env, "remove", PACKAGE)
         wait_for_every_pod_to_import("none", replicas, namespace)
         taken["remove"] = time.monotonic() - started
-    finally:
-        for name, text in files.items():
-            if (workspace / name).read_text() != text:  # a new time alone would start a rebuild
-                (workspace / name).write_text(text)
     print(f"{PACKAGE} in every pod: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in taken.items()))
     return taken
