@@ -634,7 +634,6 @@ class Supervisor:
             # copy is done; until then, or if it does not start, no worker answers.
             log("the code changed while it started; loading it again")
             self.wakeups.change()
-            reported_stopped = True
         while not self.wakeups.stopping:
             self.wakeups.wait(0.5)
             self.reap()
@@ -653,7 +652,7 @@ class Supervisor:
                     log("the changed code does not start (see above); still serving the previous version")
                 else:
                     log("the changed code does not start (see above); fix it and save again")
-            elif not reported_stopped and not self.active.alive():
+            elif self.active is not None and not self.active.alive() and not reported_stopped:
                 log("the app stopped; waiting for a change to restart it")
                 reported_stopped = True
         return 0
