@@ -23,5 +23,5 @@ DEBUG_PORT = 5678
 INGRESS_NAMESPACE = "favorite-athlete-ingress"
 # The manifests both tools deploy, in the order skaffold.yaml lists them.
 MANIFESTS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml", "k8s/pdb.yaml")
-# CI's Distribution registry (hack/cluster/up.sh), where the team loop's tests push.
+# The Distribution registry of CI's cluster, where the team loop's tests push.
 CI_REGISTRY = "127.0.0.1:5001"
