@@ -29,8 +29,9 @@ from pathlib import Path
 
 from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
+from scripts.project import REPO
 from tests.support.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
-from tests.support.edits import REPO, views_answering
+from tests.support.edits import views_answering
 from tests.support.http import answers, wait_until
 from tests.support import kube
 from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, leftovers, tool_env,

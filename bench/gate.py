@@ -5,7 +5,7 @@ import sys
 import time
 
 from bench.stats import seconds, summary
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import command_words, load_yaml
 
 RUNS = 10

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 
 from bench.stats import seconds, summary
+from scripts.project import REPO
 from tests.support.docker import Container, build
-from tests.support.edits import REPO, views_answering
+from tests.support.edits import views_answering
 from tests.support.http import answers
 from tests.support.processes import cpu_seconds_used
 from tests.support.servers import copy_of_source

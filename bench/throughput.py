@@ -8,8 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from scripts.project import REPO
 from tests.support.docker import Container, build
-from tests.support.edits import REPO
 
 CONNECTIONS = 50
 THREADS = 2

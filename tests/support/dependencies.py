@@ -6,7 +6,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.http import wait_until
 from tests.support.kube import app_pods, kubectl, replace_pod
 from tests.support.layers import cannot_run

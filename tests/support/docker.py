@@ -9,7 +9,7 @@ import tarfile
 import time
 import uuid
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.http import answers, wait_until
 
 START_TIMEOUT = 30

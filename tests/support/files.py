@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import yaml
 
 import serve
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 # The manifests that Skaffold and Tilt deploy, in the order they apply them.
 MANIFEST_PATHS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml", "k8s/pdb.yaml")

@@ -16,7 +16,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from devserver import CODE_PATH, code_digest
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.http import answers, request, wait_until
 from tests.support.processes import command_line, group_members, processes_in
 from tests.support.servers import free_port

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.http import wait_until
 from tests.support.processes import group_members
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import load_script
 from tests.support.processes import children
 
