@@ -29,15 +29,15 @@ from pathlib import Path
 
 from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
+from harness.edits import views_answering
+from harness.http import answers, wait_until
+from harness.processes import cpu_seconds_used, tree
+from harness.servers import free_port
 from scripts.project import REPO
-from tests.support.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
-from tests.support.edits import views_answering
-from tests.support.http import answers, wait_until
 from tests.support import kube
+from tests.support.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
 from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, leftovers, tool_env,
                                 wait_for_ready_pods)
-from tests.support.processes import cpu_seconds_used, tree
-from tests.support.servers import free_port
 
 EDITS = int(os.environ.get("BENCH_CLUSTER_EDITS", "20"))
 REBUILDS = 5

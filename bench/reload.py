@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 
 from bench.stats import seconds, summary
+from harness.docker import Container, build
+from harness.edits import views_answering
+from harness.http import answers
+from harness.processes import cpu_seconds_used
+from harness.servers import copy_of_source
 from scripts.project import REPO
-from tests.support.docker import Container, build
-from tests.support.edits import views_answering
-from tests.support.http import answers
-from tests.support.processes import cpu_seconds_used
-from tests.support.servers import copy_of_source
 
 EDITS = 20
 REBUILDS = 5

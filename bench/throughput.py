@@ -8,8 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from harness.docker import Container, build
 from scripts.project import REPO
-from tests.support.docker import Container, build
 
 CONNECTIONS = 50
 THREADS = 2

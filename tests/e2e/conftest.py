@@ -10,12 +10,12 @@ import subprocess
 
 import pytest
 
+from harness.http import wait_until
+from harness.servers import free_port
 from tests.support import kube
-from tests.support.http import wait_until
 from tests.support.kube import (Background, cluster_problem, copy_project, port_forward, resources, tilt,
                                 wait_for_ready_pods)
 from tests.support.layers import cannot_run
-from tests.support.servers import free_port
 
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "

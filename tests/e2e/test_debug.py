@@ -8,15 +8,15 @@ import json
 
 import pytest
 
-from tests.support.dap import DapError, attach_to_dev_server
+from harness.dap import DapError, attach_to_dev_server
+from harness.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
+from harness.http import Pending, answers, wait_until
+from harness.servers import free_port
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
-from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.files import launch_configuration
-from tests.support.http import Pending, answers, wait_until
 from tests.support.kube import (SKAFFOLD_APP_FORWARD, SKAFFOLD_FORWARD, Background, check_a_clean_stop, kubectl,
                                 leftovers, pod_logs, run, wait_for_ready_pods)
 from tests.support.pod_security import violations
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"

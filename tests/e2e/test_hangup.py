@@ -8,9 +8,9 @@ import signal
 
 import pytest
 
-from tests.support.http import answers, wait_until
+from harness.http import answers, wait_until
+from harness.servers import free_port
 from tests.support.kube import SKAFFOLD_APP_FORWARD, Background, check_a_clean_stop, run, wait_for_ready_pods
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from harness.docker import docker
+from harness.http import wait_until
+from harness.registry import REGISTRY, registry_problem, served_digest
 from tests.support.contract import check_contract
-from tests.support.docker import docker
-from tests.support.http import wait_until
 from tests.support.kube import APP_SELECTOR, kubectl, leftovers, port_forward, run, wait_for_ready_pods
 from tests.support.layers import cannot_run
-from tests.support.registry import REGISTRY, registry_problem, served_digest
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from harness.http import request, wait_until
 from tests.support.contract import check_contract
-from tests.support.http import request, wait_until
 from tests.support.kube import (app_pods, forward_to_ingress_controller, kubectl, leftovers, port_forward, run,
                                 wait_for_ready_pods)
 

@@ -20,14 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.edits import views_answering
-from tests.support.http import answers, wait_until
+from harness.edits import views_answering
+from harness.http import answers, wait_until
+from harness.registry import REGISTRY, registry_problem, served_digest
+from harness.servers import free_port
 from tests.support.kube import (Background, copy_project, forwards_to_each, kubeconfig_on, kubectl, leftovers,
                                 replace_pod, run, serves, skaffold_app_forward, wait_for_every_pod_to_serve,
                                 wait_for_ready_pods)
 from tests.support.layers import cannot_run
-from tests.support.registry import REGISTRY, registry_problem, served_digest
-from tests.support.servers import free_port
 
 pytestmark = pytest.mark.e2e
 SHARED = "team-shared"  # hack/cluster/env.sh

@@ -6,8 +6,8 @@ import subprocess
 import time
 from contextlib import contextmanager
 
+from harness.http import wait_until
 from scripts.project import REPO
-from tests.support.http import wait_until
 from tests.support.kube import app_pods, kubectl, replace_pod
 from tests.support.layers import cannot_run
 

@@ -16,10 +16,10 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from devserver import CODE_PATH, code_digest
+from harness.http import answers, request, wait_until
+from harness.processes import command_line, group_members, processes_in
+from harness.servers import free_port
 from scripts.project import REPO
-from tests.support.http import answers, request, wait_until
-from tests.support.processes import command_line, group_members, processes_in
-from tests.support.servers import free_port
 
 APP_SELECTOR = "app=flask-app"
 # What the project deploys: each kind, by the label every manifest carries.

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
+from harness.http import wait_until
+from harness.processes import group_members
 from scripts.project import REPO
-from tests.support.http import wait_until
-from tests.support.processes import group_members
 
 SCRIPT = REPO / "scripts" / "foreground.py"
 LOOP = """

@@ -9,8 +9,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from harness.http import answers, wait_until
 from scripts.project import REPO
-from tests.support.http import answers, wait_until
 
 START_TIMEOUT = 20
 

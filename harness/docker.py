@@ -9,8 +9,8 @@ import tarfile
 import time
 import uuid
 
+from harness.http import answers, wait_until
 from scripts.project import REPO
-from tests.support.http import answers, wait_until
 
 START_TIMEOUT = 30
 # As in the Makefile: an empty BASE_IMAGE means the Dockerfile's default.

@@ -3,7 +3,7 @@ the cluster's kubelet and the tools' pushes reach it."""
 
 import shutil
 
-from tests.support.http import request
+from harness.http import request
 
 REGISTRY = "127.0.0.1:5001"
 # What `docker pull` accepts: the registry answers with the digest of what it stores.
