@@ -5,8 +5,8 @@ import sys
 import time
 
 from bench.stats import seconds, summary
+from harness.files import command_words, load_yaml
 from scripts.project import REPO
-from tests.support.files import command_words, load_yaml
 
 RUNS = 10
 

@@ -10,11 +10,13 @@ import subprocess
 
 import pytest
 
+from harness import loop
 from harness.http import wait_until
+from harness.kube import cluster_problem, port_forward, wait_for_ready_pods
+from harness.loop import Background, copy_project
 from harness.servers import free_port
 from tests.support import kube
-from tests.support.kube import (Background, cluster_problem, copy_project, port_forward, resources, tilt,
-                                wait_for_ready_pods)
+from tests.support.kube import resources, tilt
 from tests.support.layers import cannot_run
 
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
@@ -44,7 +46,7 @@ def workspace(cluster, tmp_path_factory):
 @pytest.fixture(scope="session")
 def tool_env():
     """The environment for skaffold and tilt in the copy."""
-    return kube.tool_env()
+    return loop.tool_env()
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ import pytest
 from harness.dap import DapError, attach_to_dev_server
 from harness.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from harness.http import Pending, answers, wait_until
+from harness.kube import SKAFFOLD_FORWARD, kubectl, leftovers, wait_for_ready_pods
+from harness.loop import Background, run
 from harness.servers import free_port
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
 from tests.support.files import launch_configuration
-from tests.support.kube import (SKAFFOLD_APP_FORWARD, SKAFFOLD_FORWARD, Background, check_a_clean_stop, kubectl,
-                                leftovers, pod_logs, run, wait_for_ready_pods)
+from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop, pod_logs
 from tests.support.pod_security import violations
 
 pytestmark = pytest.mark.e2e

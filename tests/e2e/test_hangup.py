@@ -9,8 +9,10 @@ import signal
 import pytest
 
 from harness.http import answers, wait_until
+from harness.kube import wait_for_ready_pods
+from harness.loop import Background, run
 from harness.servers import free_port
-from tests.support.kube import SKAFFOLD_APP_FORWARD, Background, check_a_clean_stop, run, wait_for_ready_pods
+from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop
 
 pytestmark = pytest.mark.e2e
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from harness.kube import kubectl
+from harness.loop import run
 from tests.support.files import load_script
-from tests.support.kube import kubectl, run
 
 pytestmark = pytest.mark.e2e
 

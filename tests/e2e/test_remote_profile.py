@@ -17,9 +17,10 @@ import pytest
 
 from harness.docker import docker
 from harness.http import wait_until
+from harness.kube import APP_SELECTOR, kubectl, leftovers, port_forward, wait_for_ready_pods
+from harness.loop import run
 from harness.registry import REGISTRY, registry_problem, served_digest
 from tests.support.contract import check_contract
-from tests.support.kube import APP_SELECTOR, kubectl, leftovers, port_forward, run, wait_for_ready_pods
 from tests.support.layers import cannot_run
 
 pytestmark = pytest.mark.e2e

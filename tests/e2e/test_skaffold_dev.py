@@ -14,11 +14,12 @@ import pytest
 
 from harness.edits import broken_views, errors_refusing_with, views_answering
 from harness.http import request, wait_until
+from harness.kube import app_pods, forwards_to_each, kubectl, wait_for_every_pod, wait_for_ready_pods
+from harness.loop import Background
 from scripts.project import REPO
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
-from tests.support.kube import (SKAFFOLD_APP_FORWARD, Background, app_pods, check_a_clean_stop, forwards_to_each,
-                                kubectl, pod_logs, replace_one_and_restart_another, wait_for_every_pod,
-                                wait_for_every_pod_to_serve, wait_for_every_pod_to_serve_the_tree, wait_for_ready_pods)
+from tests.support.kube import (SKAFFOLD_APP_FORWARD, check_a_clean_stop, pod_logs, replace_one_and_restart_another,
+                                wait_for_every_pod_to_serve, wait_for_every_pod_to_serve_the_tree)
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"

@@ -8,9 +8,10 @@ import re
 import pytest
 
 from harness.http import request, wait_until
+from harness.kube import app_pods, kubectl, leftovers, port_forward, wait_for_ready_pods
+from harness.loop import run
 from tests.support.contract import check_contract
-from tests.support.kube import (app_pods, forward_to_ingress_controller, kubectl, leftovers, port_forward, run,
-                                wait_for_ready_pods)
+from tests.support.kube import forward_to_ingress_controller
 
 pytestmark = pytest.mark.e2e
 ATHLETE = "Serena Williams"

@@ -22,11 +22,12 @@ import pytest
 
 from harness.edits import views_answering
 from harness.http import answers, wait_until
+from harness.kube import (forwards_to_each, kubeconfig_on, kubectl, leftovers, replace_pod, skaffold_app_forward,
+                          wait_for_ready_pods)
+from harness.loop import Background, copy_project, run
 from harness.registry import REGISTRY, registry_problem, served_digest
 from harness.servers import free_port
-from tests.support.kube import (Background, copy_project, forwards_to_each, kubeconfig_on, kubectl, leftovers,
-                                replace_pod, run, serves, skaffold_app_forward, wait_for_every_pod_to_serve,
-                                wait_for_ready_pods)
+from tests.support.kube import serves, wait_for_every_pod_to_serve
 from tests.support.layers import cannot_run
 
 pytestmark = pytest.mark.e2e

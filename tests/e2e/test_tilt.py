@@ -10,11 +10,12 @@ import pytest
 
 from harness.edits import errors_refusing_with, views_answering
 from harness.http import request, wait_until
+from harness.kube import app_pods, forwards_to_each, kubectl, leftovers, wait_for_every_pod, wait_for_ready_pods
+from harness.loop import run
 from harness.servers import free_port
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
-from tests.support.kube import (app_pods, forwards_to_each, kubectl, leftovers, replace_one_and_restart_another,
-                                resources, run, tilt, wait_for_every_pod, wait_for_every_pod_to_serve,
-                                wait_for_every_pod_to_serve_the_tree, wait_for_ready_pods)
+from tests.support.kube import (replace_one_and_restart_another, resources, tilt, wait_for_every_pod_to_serve,
+                                wait_for_every_pod_to_serve_the_tree)
 
 pytestmark = pytest.mark.e2e
 DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
