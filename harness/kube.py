@@ -7,10 +7,11 @@ import subprocess
 from contextlib import ExitStack, contextmanager
 
 from harness.http import answers, wait_until
-from harness.loop import run
 from harness.servers import free_port
+from scripts import kube as scripts_kube
+from scripts.project import APP, APP_PORT, SERVICE
 
-APP_SELECTOR = "app=flask-app"
+APP_SELECTOR = f"app={APP}"
 # What the project deploys: each kind, by the label every manifest carries.
 DEPLOYED_KINDS = "deployment,replicaset,pod,service,ingress,poddisruptionbudget"
 # How Skaffold reports a port-forward; the group is the local port on 127.0.0.1.
@@ -19,12 +20,15 @@ SKAFFOLD_FORWARD = r"Port forwarding {resource} in namespace {namespace}, remote
 
 def skaffold_app_forward(namespace="default"):
     """The pattern of Skaffold's line for the forward of the app's Service in namespace."""
-    return SKAFFOLD_FORWARD.format(resource="service/flask-app-service", namespace=namespace, port=5000)
+    return SKAFFOLD_FORWARD.format(resource=f"service/{SERVICE}", namespace=namespace, port=APP_PORT)
 
 
 def kubectl(*args, timeout=120):
-    """kubectl against the current context; its stdout."""
-    return run("kubectl", *args, timeout=timeout)
+    """kubectl as the loop's scripts run it (scripts.kube), given longer, as a test's step: its
+    stdout, stripped; an AssertionError with what it said when it fails."""
+    code, out, err = scripts_kube.kubectl(*args, timeout=timeout)
+    assert code == 0, f"kubectl {' '.join(args)} failed ({code}):\n{out}\n{err}"
+    return out
 
 
 def kubeconfig_on(context, path, user=None):
@@ -41,16 +45,13 @@ def kubeconfig_on(context, path, user=None):
 
 def cluster_problem():
     """Why no Kubernetes cluster of the current context answers kubectl, or None when one does."""
-    try:
-        probe = subprocess.run(["kubectl", "get", "--raw", "/readyz", "--request-timeout=5s"],
-                               capture_output=True, text=True, timeout=30)
-    except subprocess.TimeoutExpired:
+    code, _, err = scripts_kube.kubectl("get", "--raw", "/readyz", "--request-timeout=5s", timeout=30)
+    if code == 124:
         return "no Kubernetes cluster answered kubectl within 30 s"
-    except OSError as error:
-        return f"kubectl cannot run: {error}"
-    if probe.returncode != 0:
-        message = (probe.stderr.strip().splitlines() or ["no answer"])[-1]
-        return f"no Kubernetes cluster answers kubectl ({message})"
+    if code == 127:
+        return f"kubectl cannot run: {err}"
+    if code != 0:
+        return f"no Kubernetes cluster answers kubectl ({(err.splitlines() or ['no answer'])[-1]})"
     return None
 
 
@@ -85,7 +86,7 @@ def wait_for_ready_pods(count, timeout, image=None, namespace="default"):
         return len(seen) == count and all(pod["ready"] and image in (None, pod["image"]) for pod in seen)
 
     try:
-        wait_until(ready, timeout, interval=1, what=f"{count} ready flask-app pods")
+        wait_until(ready, timeout, interval=1, what=f"{count} ready {APP} pods")
     except AssertionError as error:
         raise AssertionError(f"{error}; last seen: {seen}") from None
     return list(seen)
@@ -115,18 +116,18 @@ def port_forward(resource, port, namespace="default"):
 
 
 @contextmanager
-def forwards_to_each(pods, port=5000, namespace="default"):
+def forwards_to_each(pods, port=APP_PORT, namespace="default"):
     """One port-forward per pod, so that a straggler cannot hide behind the Service; yield {pod: URL}."""
     with ExitStack() as stack:
         yield {pod["name"]: stack.enter_context(port_forward(f"pod/{pod['name']}", port, namespace)) for pod in pods}
 
 
-def wait_for_every_pod(urls, path, expect, timeout, what):
+def wait_for_every_pod(urls, path, expect, timeout, what, interval=0.2):
     """Wait until every pod's URL answers path with the JSON expect."""
-    wait_for_each_pod(urls, lambda url: answers(url, path, expect), timeout, what)
+    wait_for_each_pod(urls, lambda url: answers(url, path, expect), timeout, what, interval)
 
 
-def wait_for_each_pod(urls, check, timeout, what):
+def wait_for_each_pod(urls, check, timeout, what, interval=0.2):
     """Wait until check(url) has held for each pod's URL; fail naming the pods it never held for."""
     pending = set(urls)
 
@@ -135,7 +136,7 @@ def wait_for_each_pod(urls, check, timeout, what):
         return not pending
 
     try:
-        wait_until(all_pass, timeout, interval=0.2, what=what)
+        wait_until(all_pass, timeout, interval=interval, what=what)
     except AssertionError as error:
         raise AssertionError(f"{error}; not yet: {sorted(pending)}") from None
 
