@@ -1,6 +1,7 @@
 """The e2e layer: the real Skaffold, Tilt and kubectl against the cluster of the current context.
 
-CI starts a one-node cluster (make e2e-cluster); on a laptop, `make e2e` uses minikube.
+CI starts a one-node cluster (make e2e-cluster); on a laptop, `make e2e` uses the loop's cluster:
+the current context when it is a local cluster, else minikube (scripts/cluster.py).
 The tools run in a copy of the project, so that the tests can edit it freely.
 """
 
@@ -18,8 +19,8 @@ from harness.servers import free_port
 from tests.support import kube
 from tests.support.kube import resources, tilt
 from tests.support.layers import cannot_run
+from tests.support.timeouts import DEPLOY_TIMEOUT
 
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "
              "(CI's cluster) and export the KUBECONFIG it prints")
 

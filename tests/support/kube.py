@@ -2,7 +2,8 @@
 serves, what a stopped loop left behind, and Tilt's own view of its resources.
 
 Every request reaches the cluster through 127.0.0.1: a `kubectl port-forward` (to the
-Service, to one pod, or to the ingress controller) or INGRESS_URL (CI's Traefik).
+Service, to one pod, or to the ingress controller), or INGRESS_URL where a person has set it
+(.ci/run unsets it: CI reaches the Ingress as a user does, through the controller).
 """
 
 import json
@@ -11,10 +12,10 @@ from contextlib import contextmanager
 
 from devserver import CODE_PATH, code_digest
 from harness.http import request, wait_until
-from harness.kube import (app_pods, kubectl, leftovers, port_forward, replace_pod, restart_container,
-                          skaffold_app_forward, wait_for_each_pod, wait_for_ready_pods)
+from harness.kube import kubectl, leftovers, port_forward, skaffold_app_forward, wait_for_each_pod
 from harness.loop import STRAGGLER_SECONDS, run
 from harness.processes import processes_in
+from scripts.project import INGRESS_NAMESPACE
 
 SKAFFOLD_APP_FORWARD = skaffold_app_forward()
 
@@ -29,9 +30,8 @@ def forward_to_ingress_controller():
     """A port-forward to the controller that serves the Ingress class nginx: Traefik, which
     `make cluster` installs, else an ingress-nginx (minikube's addon); yield its URL."""
     resource, namespace = "service/ingress-nginx-controller", "ingress-nginx"
-    if run("kubectl", "--namespace", "favorite-athlete-ingress", "get", "service", "traefik", "--ignore-not-found",
-           "--output", "name").strip():
-        resource, namespace = "service/traefik", "favorite-athlete-ingress"
+    if kubectl("--namespace", INGRESS_NAMESPACE, "get", "service", "traefik", "--ignore-not-found", "--output", "name"):
+        resource, namespace = "service/traefik", INGRESS_NAMESPACE
     with port_forward(resource, 80, namespace=namespace) as url:
         yield url
 
@@ -64,19 +64,6 @@ def wait_for_every_pod_to_serve(urls, athlete, refusal, timeout, what):
     """Wait until each pod, asked through its own port-forward, serves both app/views.py's and
     app/errors.py's saved versions (serves)."""
     wait_for_each_pod(urls, lambda url: serves(url, athlete, refusal), timeout, what)
-
-
-def replace_one_and_restart_another(pods, timeout=120):
-    """Replace the first pod and restart the second's container; return (replaced pod,
-    restarted pod, the ready pods after)."""
-    replaced, restarted = pods[0]["name"], pods[1]["name"]
-    replace_pod(replaced)
-    restart_container(restarted)
-    wait_until(lambda: any(pod["name"] == restarted and pod["restarts"] > 0 for pod in app_pods()), timeout,
-               interval=0.5, what=f"{restarted} restarting")
-    after = wait_for_ready_pods(len(pods), timeout)
-    assert replaced not in {pod["name"] for pod in after}, f"{replaced} was not replaced"
-    return replaced, restarted, after
 
 
 def listening(port):
