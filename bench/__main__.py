@@ -13,8 +13,8 @@ import sys
 import time
 
 from bench import builders, cluster, debug, gate, image_weight, plot, reload, team, throughput
-from tests.support.docker import build, docker, engine_problem
-from tests.support.edits import REPO
+from harness.docker import build, docker, engine_problem
+from scripts.project import REPO
 
 FIGURES = {"reload": reload.run, "gate": gate.run, "throughput": throughput.run, "weight": image_weight.run,
            "builders": builders.run, "cluster": cluster.run, "debug": debug.run, "team": team.run}

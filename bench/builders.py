@@ -13,8 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.docker import BASE_IMAGE, BUILD_NETWORK
-from tests.support.edits import REPO
+from harness.docker import BASE_IMAGE, BUILD_NETWORK
+from scripts.project import REPO
 
 CONTEXT_FILES = ("Dockerfile", ".dockerignore", "pyproject.toml", "uv.lock", "devserver.py", "serve.py", "app")
 CANDIDATE_CLIS = ("docker", "/usr/bin/docker")

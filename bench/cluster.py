@@ -29,14 +29,15 @@ from pathlib import Path
 
 from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
-from tests.support.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
-from tests.support.edits import REPO, views_answering
-from tests.support.http import answers, wait_until
-from tests.support import kube
-from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, leftovers, tool_env,
-                                wait_for_ready_pods)
-from tests.support.processes import cpu_seconds_used, tree
-from tests.support.servers import free_port
+from harness import kube
+from harness.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
+from harness.edits import views_answering
+from harness.http import answers, seconds_until, wait_until
+from harness.kube import cluster_problem, forwards_to_each, leftovers, wait_for_every_pod, wait_for_ready_pods
+from harness.loop import Background, copy_project, run, tool_env
+from harness.processes import cpu_seconds_used, tree
+from harness.servers import free_port
+from scripts.project import APP, APP_PORT, REPO
 
 EDITS = int(os.environ.get("BENCH_CLUSTER_EDITS", "20"))
 REBUILDS = 5
@@ -47,7 +48,7 @@ IDLE_WINDOW = 60.0
 SETTLE = 5.0
 START_TIMEOUT = 600
 LOGS = REPO / "bench-results" / "cluster-logs"
-USER_URL = "http://127.0.0.1:5000"
+USER_URL = f"http://127.0.0.1:{APP_PORT}"
 # The skaffold dev settings compared: its default, the notify trigger, waits for 1 s without
 # a file event; `make dev` polls the files it depends on every 100 ms.
 MAKE_DEV_ARGS = ["--trigger=polling", "--watch-poll-interval=100"]
@@ -68,13 +69,10 @@ DEPENDENCY_CHANGES = int(os.environ.get("BENCH_CLUSTER_DEPENDENCY_CHANGES", "3")
 
 def all_pods_serve(urls, athlete, started):
     """Seconds from started until every pod answers athlete, or None after LIVE_TIMEOUT."""
-    pending, expected = set(urls), {"athlete": athlete}
-    while time.perf_counter() - started < LIVE_TIMEOUT:
-        pending = {name for name in pending if not answers(urls[name], "/", expected)}
-        if not pending:
-            return time.perf_counter() - started
-        time.sleep(0.01)
-    return None
+    def every_pod(left):
+        wait_for_every_pod(urls, "/", {"athlete": athlete}, left, f"{athlete} in every pod", interval=0.01)
+
+    return seconds_until(every_pod, started, LIVE_TIMEOUT)
 
 
 def wall(stamp):
@@ -125,7 +123,7 @@ class TiltSteps:
 
     def builds_since(self, saved):
         """(start, finish) of each build in Tilt's history that started after saved."""
-        shown = kube.run("tilt", "get", "uiresource", "flask-app", "--output", "json", "--port", str(self.port))
+        shown = run("tilt", "get", "uiresource", APP, "--output", "json", "--port", str(self.port))
         builds = [(wall(build["startTime"]), wall(build["finishTime"]))
                   for build in json.loads(shown)["status"].get("buildHistory", [])]
         return [build for build in builds if build[0] >= saved]
@@ -261,7 +259,7 @@ def heal(workspace, label):
                     raise AssertionError(f"{athlete} did not go live before the fault")
             new = wait_for_new_container(pods, inject_fault(number, pods))
             seen = time.perf_counter()
-            with kube.port_forward(f"pod/{new}", 5000) as url:
+            with kube.port_forward(f"pod/{new}", APP_PORT) as url:
                 live = all_pods_serve({new: url}, athlete, seen)
             if live is None:
                 missed += 1
@@ -293,8 +291,8 @@ def rollout_outage():
     """The longest time 127.0.0.1:5000 (the tool's port-forward of the Service) did not answer
     while every pod was replaced by `kubectl rollout restart`, asked every 0.05 s until the
     rollout is done and the address answered again."""
-    kube.kubectl("rollout", "restart", "deployment/flask-app")
-    status = subprocess.Popen(["kubectl", "rollout", "status", "deployment/flask-app", "--timeout=180s"],
+    kube.kubectl("rollout", "restart", f"deployment/{APP}")
+    status = subprocess.Popen(["kubectl", "rollout", "status", f"deployment/{APP}", "--timeout=180s"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     longest, down_since = 0.0, None
     while True:
@@ -321,11 +319,7 @@ def idle_cpu(pid):
 
 def first_200(started, timeout=START_TIMEOUT):
     """Seconds from started until the user's URL answers 200, or None."""
-    while time.perf_counter() - started < timeout:
-        if answers(USER_URL, "/"):
-            return time.perf_counter() - started
-        time.sleep(0.1)
-    return None
+    return seconds_until(lambda left: wait_until(lambda: answers(USER_URL, "/"), left, interval=0.1), started, timeout)
 
 
 def session(command, workspace, log, steps, stop, faults=False):
@@ -371,7 +365,7 @@ def tilt_up(workspace, logs):
     """One `tilt up` session; `tilt down` deletes what it deployed."""
     def stop(up):
         up.kill()
-        kube.run("tilt", "down", cwd=workspace, env=tool_env())
+        run("tilt", "down", cwd=workspace, env=tool_env())
 
     # --stream: its log, the live lines of flask-app's included, in its output, as Skaffold's.
     return session(["tilt", "up", "--stream"], workspace, logs / "tilt.log", TiltSteps(), stop, faults=True)
@@ -385,12 +379,12 @@ def rebuild_and_rollout(workspace, flags=(), env=None, namespace="default"):
     views = workspace / "app" / "views.py"
     original, times = views.read_text(), []
     try:
-        kube.run("skaffold", "run", *flags, "--status-check=true", cwd=workspace, env=env, timeout=START_TIMEOUT)
+        run("skaffold", "run", *flags, "--status-check=true", cwd=workspace, env=env, timeout=START_TIMEOUT)
         for number in range(REBUILDS):
             athlete = f"rebuild {number}"
             started = time.perf_counter()
             views.write_text(views_answering(athlete))
-            kube.run("skaffold", "run", *flags, "--status-check=true", "--skip-tests", cwd=workspace, env=env,
+            run("skaffold", "run", *flags, "--status-check=true", "--skip-tests", cwd=workspace, env=env,
                      timeout=START_TIMEOUT)
             with forwards_to_each(wait_for_ready_pods(3, 120, namespace=namespace), namespace=namespace) as urls:
                 if all_pods_serve(urls, athlete, time.perf_counter()) is None:
@@ -398,7 +392,7 @@ def rebuild_and_rollout(workspace, flags=(), env=None, namespace="default"):
             times.append(time.perf_counter() - started)
     finally:
         views.write_text(original)
-        kube.run("skaffold", "delete", *flags, cwd=workspace, env=env)
+        run("skaffold", "delete", *flags, cwd=workspace, env=env)
         wait_gone()
     return {"seconds": summary(times), "samples": times}
 
@@ -408,7 +402,7 @@ def gate_cost(workspace):
     times = []
     for _ in range(10):
         started = time.perf_counter()
-        kube.run("make", "test-unit", cwd=workspace, env=tool_env())
+        run("make", "test-unit", cwd=workspace, env=tool_env())
         times.append(time.perf_counter() - started)
     return {"seconds": summary(times)}
 

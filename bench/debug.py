@@ -11,10 +11,10 @@ from pathlib import Path
 
 from bench.reload import first_answer_with
 from bench.stats import seconds, summary
-from tests.support.dap import attach_to_dev_server
-from tests.support.edits import athlete_line, views_answering
-from tests.support.http import Pending
-from tests.support.servers import DEV_COMMAND, copy_of_source, debug_command, free_port, running
+from harness.dap import attach_to_dev_server
+from harness.edits import athlete_line, views_answering
+from harness.http import Pending
+from harness.servers import DEV_COMMAND, copy_of_source, debug_command, free_port, running
 
 ROUNDS = 10
 SAVES = 10

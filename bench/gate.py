@@ -5,8 +5,8 @@ import sys
 import time
 
 from bench.stats import seconds, summary
-from tests.support.edits import REPO
-from tests.support.files import command_words, load_yaml
+from harness.files import command_words, load_yaml
+from scripts.project import REPO
 
 RUNS = 10
 

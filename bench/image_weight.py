@@ -6,7 +6,7 @@ import subprocess
 import tarfile
 import tempfile
 
-from tests.support.docker import base_image, docker, image_size
+from harness.docker import base_image, docker, image_size
 
 MB = 1_000_000
 

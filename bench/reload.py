@@ -6,11 +6,12 @@ import time
 from pathlib import Path
 
 from bench.stats import seconds, summary
-from tests.support.docker import Container, build
-from tests.support.edits import REPO, views_answering
-from tests.support.http import answers
-from tests.support.processes import cpu_seconds_used
-from tests.support.servers import copy_of_source
+from harness.docker import Container, build
+from harness.edits import views_answering
+from harness.http import answers, seconds_until, wait_until
+from harness.processes import cpu_seconds_used
+from harness.servers import copy_of_source
+from scripts.project import REPO
 
 EDITS = 20
 REBUILDS = 5
@@ -22,12 +23,8 @@ SYNCED_VIEWS = "/app/app/views.py"
 
 def first_answer_with(url, athlete, started, timeout=LIVE_TIMEOUT):
     """Seconds from started until GET / answers athlete, or None if it never does."""
-    expected = {"athlete": athlete}
-    while time.perf_counter() - started < timeout:
-        if answers(url, "/", expected):
-            return time.perf_counter() - started
-        time.sleep(0.002)
-    return None
+    return seconds_until(lambda left: wait_until(lambda: answers(url, "/", {"athlete": athlete}), left, interval=0.002),
+                         started, timeout)
 
 
 def sync_edits(image):

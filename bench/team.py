@@ -15,9 +15,10 @@ from pathlib import Path
 
 from bench.cluster import EDIT_GAP, LOGS, START_TIMEOUT, edits, line, rebuild_and_rollout, wait_gone
 from bench.stats import seconds
-from tests.support.kube import (Background, cluster_problem, copy_project, forwards_to_each, kubeconfig_on, kubectl,
-                                skaffold_app_forward, tool_env, wait_for_ready_pods)
-from tests.support.registry import REGISTRY, registry_problem
+from harness.kube import (cluster_problem, forwards_to_each, kubeconfig_on, kubectl, skaffold_app_forward,
+                          wait_for_ready_pods)
+from harness.loop import Background, copy_project, tool_env
+from harness.registry import REGISTRY, registry_problem
 
 SHARED = "team-shared"  # hack/cluster/env.sh
 NAMESPACE = "bench-team"

@@ -8,8 +8,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.support.docker import Container, build
-from tests.support.edits import REPO
+from harness.docker import Container, build
+from scripts.project import REPO
 
 CONNECTIONS = 50
 THREADS = 2

@@ -4,7 +4,7 @@
 import pytest
 
 from app import create_app
-from tests.support.docker import base_image, base_image_problem, build, engine_problem
+from harness.docker import base_image, base_image_problem, build, engine_problem
 from tests.support.layers import cannot_run, one_line_per_reason
 
 TEST_ATHLETE = "Test Athlete"

@@ -10,8 +10,8 @@ from bench.cluster import Said, SkaffoldSteps, wall
 from bench.live_lines import LiveLines
 from bench.stats import summary
 from bench.throughput import parse_wrk
-from tests.support.http import wait_until
-from tests.support.processes import cpu_seconds_each, cpu_seconds_used
+from harness.http import wait_until
+from harness.processes import cpu_seconds_each, cpu_seconds_used
 
 WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:32768/
   2 threads and 50 connections

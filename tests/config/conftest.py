@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.support.files import MANIFEST_PATHS, load_dockerfile, load_manifests, load_yaml
+from harness.files import load_yaml
+from tests.support.files import MANIFEST_PATHS, load_dockerfile, load_manifests
 from tests.support.real_tools import TiltResult, skaffold_config, tiltfile_result
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from tests.support.edits import REPO
-from tests.support.files import command_words, load_script, make_recipe
+from harness.files import command_words
+from scripts.project import REPO
+from tests.support.files import load_script, make_recipe
 
 GATE = ["make", "test-unit"]
 

@@ -4,7 +4,7 @@ import re
 import shutil
 import subprocess
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import make_targets
 
 MAKE = shutil.which("make")

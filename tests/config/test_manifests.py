@@ -5,7 +5,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import MANIFEST_PATHS
 
 OLDEST_SUPPORTED = (1, 30)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import load_dockerfile
 
 sys.path.insert(0, str(REPO / "scripts"))

@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from tests.support.edits import REPO
-from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile
+from harness.files import command_words
+from scripts.project import REPO
+from tests.support.files import MANIFEST_PATHS, skaffold_profile
 from tests.support.real_tools import run_tool, skaffold_config, skaffold_rendered
 
 

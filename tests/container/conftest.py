@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.docker import Container
+from harness.docker import Container
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 pytestmark = pytest.mark.container
 UNPULLABLE = "registry.invalid/python:3.12-slim-bookworm"

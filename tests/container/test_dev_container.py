@@ -4,10 +4,10 @@ import time
 
 import pytest
 
+from harness.docker import APP_UID
+from harness.edits import broken_views, views_answering
+from harness.http import answers, wait_until
 from tests.support.contract import check_contract
-from tests.support.docker import APP_UID
-from tests.support.edits import broken_views, views_answering
-from tests.support.http import answers, wait_until
 
 pytestmark = pytest.mark.container
 RELOAD_TIMEOUT = 10

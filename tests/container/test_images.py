@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.docker import APP_UID, docker, run_to_exit
+from harness.docker import APP_UID, docker, run_to_exit
 
 pytestmark = pytest.mark.container
 

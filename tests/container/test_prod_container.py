@@ -2,8 +2,8 @@
 
 import pytest
 
+from harness.docker import APP_UID
 from tests.support.contract import check_contract
-from tests.support.docker import APP_UID
 
 pytestmark = pytest.mark.container
 

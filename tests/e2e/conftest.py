@@ -1,6 +1,7 @@
 """The e2e layer: the real Skaffold, Tilt and kubectl against the cluster of the current context.
 
-CI starts a one-node cluster (make e2e-cluster); on a laptop, `make e2e` uses minikube.
+CI starts a one-node cluster (make e2e-cluster); on a laptop, `make e2e` uses the loop's cluster:
+the current context when it is a local cluster, else minikube (scripts/cluster.py).
 The tools run in a copy of the project, so that the tests can edit it freely.
 """
 
@@ -10,14 +11,16 @@ import subprocess
 
 import pytest
 
+from harness import loop
+from harness.http import wait_until
+from harness.kube import cluster_problem, port_forward, wait_for_ready_pods
+from harness.loop import Background, copy_project
+from harness.servers import free_port
 from tests.support import kube
-from tests.support.http import wait_until
-from tests.support.kube import (Background, cluster_problem, copy_project, port_forward, resources, tilt,
-                                wait_for_ready_pods)
+from tests.support.kube import resources, tilt
 from tests.support.layers import cannot_run
-from tests.support.servers import free_port
+from tests.support.timeouts import DEPLOY_TIMEOUT
 
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 START_ONE = ("Start one: `make cluster` (minikube), or on Linux as root `make e2e-cluster` "
              "(CI's cluster) and export the KUBECONFIG it prints")
 
@@ -44,7 +47,7 @@ def workspace(cluster, tmp_path_factory):
 @pytest.fixture(scope="session")
 def tool_env():
     """The environment for skaffold and tilt in the copy."""
-    return kube.tool_env()
+    return loop.tool_env()
 
 
 @pytest.fixture

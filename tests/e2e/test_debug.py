@@ -8,23 +8,24 @@ import json
 
 import pytest
 
-from tests.support.dap import DapError, attach_to_dev_server
+from app import DEFAULT_ATHLETE
+from harness.dap import DapError, attach_to_dev_server
+from harness.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
+from harness.http import Pending, answers, wait_until
+from harness.kube import SKAFFOLD_FORWARD, kubectl, leftovers, wait_for_ready_pods
+from harness.loop import Background, run
+from harness.servers import free_port
+from scripts.project import APP_PORT, DEBUG_PORT
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
-from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
 from tests.support.files import launch_configuration
-from tests.support.http import Pending, answers, wait_until
-from tests.support.kube import (SKAFFOLD_APP_FORWARD, SKAFFOLD_FORWARD, Background, check_a_clean_stop, kubectl,
-                                leftovers, pod_logs, run, wait_for_ready_pods)
+from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop, pod_logs
 from tests.support.pod_security import violations
-from tests.support.servers import free_port
+from tests.support.timeouts import DEPLOY_TIMEOUT, SYNC_TIMEOUT
 
 pytestmark = pytest.mark.e2e
-ATHLETE = "Serena Williams"
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 ATTACH_TIMEOUT = 60
-SYNC_TIMEOUT = 30
 # Where `make tilt-debug` forwards the app, as `make tilt` does.
-APP_URL = "http://127.0.0.1:5000"
+APP_URL = f"http://127.0.0.1:{APP_PORT}"
 
 
 def attach(workspace, port):
@@ -51,7 +52,7 @@ def stop_a_request(debugger, app_url, workspace, line, athlete):
     pending = Pending(app_url)
     stop = debugger.stopped()
     assert (stop.path, stop.line) == (str(workspace / "app" / "views.py"), line)
-    assert stop.evaluate(ATHLETE_EXPRESSION) == repr(ATHLETE)
+    assert stop.evaluate(ATHLETE_EXPRESSION) == repr(DEFAULT_ATHLETE)
     assert stop.evaluate('__import__("flask").request.path') == "'/'"
     stop.resume()
     reply = pending.result()
@@ -62,7 +63,7 @@ def stop_a_request(debugger, app_url, workspace, line, athlete):
 def debug_session(debugger, app_url, workspace, edit, pod):
     """The session a user has: a stop, a save that goes live, a stop in the new code."""
     line = athlete_line(workspace / "app" / "views.py")
-    first_worker = stop_a_request(debugger, app_url, workspace, line, ATHLETE)
+    first_worker = stop_a_request(debugger, app_url, workspace, line, DEFAULT_ATHLETE)
     edit("app/views.py", views_answering("Saved While Debugging"))
     wait_until(lambda: "devserver: reloaded" in pod_logs(pod), SYNC_TIMEOUT, interval=0.2,
                what="the save reloading the dev server in the pod")
@@ -92,7 +93,7 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
         config = json.loads(found["metadata"]["annotations"]["debug.cloud.google.com/config"])
         assert config["flask-app"]["runtime"] == "python" and config["flask-app"]["ports"]["dap"] == 5678
         app = debug.wait_for_output(SKAFFOLD_APP_FORWARD, 60)
-        debugger_port = debug.wait_for_output(SKAFFOLD_FORWARD.format(resource=f"pod/{pod}", namespace="default", port=5678), 60)
+        debugger_port = debug.wait_for_output(SKAFFOLD_FORWARD.format(resource=f"pod/{pod}", namespace="default", port=DEBUG_PORT), 60)
         assert "skaffold-debug-support" not in debug.output(), "Skaffold wanted its helper image"
         debugger = attach(workspace, int(debugger_port.group(1)))
         try:
@@ -121,7 +122,7 @@ def test_make_tilt_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(work
         finally:
             debugger.close()
         up.interrupt(60)
-        check_a_clean_stop(up, workspace, [5000, debug_port], "make tilt-debug", deployed_gone=False)
+        check_a_clean_stop(up, workspace, [APP_PORT, debug_port], "make tilt-debug", deployed_gone=False)
     finally:
         up.kill()
         run("tilt", "down", cwd=workspace, env=tool_env, timeout=120)

@@ -8,14 +8,15 @@ import signal
 
 import pytest
 
-from tests.support.http import answers, wait_until
-from tests.support.kube import SKAFFOLD_APP_FORWARD, Background, check_a_clean_stop, run, wait_for_ready_pods
-from tests.support.servers import free_port
+from harness.http import answers, wait_until
+from harness.kube import wait_for_ready_pods
+from harness.loop import Background, run
+from harness.servers import free_port
+from scripts.project import APP_PORT
+from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop
+from tests.support.timeouts import DEPLOY_TIMEOUT
 
 pytestmark = pytest.mark.e2e
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
-# Where `make tilt` forwards the app.
-TILT_APP_PORT = 5000
 
 
 def test_closing_the_terminal_of_make_dev_ends_it_as_ctrl_c_does(workspace, tool_env, tmp_path_factory):
@@ -36,10 +37,10 @@ def test_closing_the_terminal_of_make_tilt_ends_it(workspace, tool_env, tmp_path
                     tmp_path_factory.mktemp("hangup") / "tilt.log")
     try:
         wait_for_ready_pods(3, DEPLOY_TIMEOUT)
-        app = f"http://127.0.0.1:{TILT_APP_PORT}"
+        app = f"http://127.0.0.1:{APP_PORT}"
         wait_until(lambda: answers(app), 120, interval=0.5, what=f"Tilt forwarding {app}")
         up.interrupt(60, signal.SIGHUP)
-        check_a_clean_stop(up, workspace, [TILT_APP_PORT, api_port], "make tilt, its terminal closed",
+        check_a_clean_stop(up, workspace, [APP_PORT, api_port], "make tilt, its terminal closed",
                            deployed_gone=False)
     finally:
         up.kill()

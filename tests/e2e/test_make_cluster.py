@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from harness.kube import kubectl
+from harness.loop import run
+from scripts.project import INGRESS_NAMESPACE
 from tests.support.files import load_script
-from tests.support.kube import kubectl, run
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +42,7 @@ def test_make_cluster_gives_the_ingress_class_one_traefik_at_the_pinned_version(
     assert f"ingress: Traefik v{pins['TRAEFIK_VERSION']} serves the Ingress class nginx" in output, output
     deployments = json.loads(kubectl("get", "deployments", "--all-namespaces", "--selector",
                                      "app.kubernetes.io/name=traefik", "--output", "json"))["items"]
-    assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in deployments] == [("favorite-athlete-ingress", "traefik")]
+    assert [(d["metadata"]["namespace"], d["metadata"]["name"]) for d in deployments] == [(INGRESS_NAMESPACE, "traefik")]
     (container,) = deployments[0]["spec"]["template"]["spec"]["containers"]
     assert container["image"] == f"docker.io/traefik:v{pins['TRAEFIK_VERSION']}"
     assert deployments[0]["status"].get("readyReplicas") == 1

@@ -15,16 +15,18 @@ from pathlib import Path
 
 import pytest
 
+from app import DEFAULT_ATHLETE
+from harness.docker import docker
+from harness.http import wait_until
+from harness.kube import APP_SELECTOR, kubectl, leftovers, port_forward, wait_for_ready_pods
+from harness.loop import run
+from harness.registry import REGISTRY, registry_problem, served_digest
+from scripts.project import APP_PORT, SERVICE
 from tests.support.contract import check_contract
-from tests.support.docker import docker
-from tests.support.http import wait_until
-from tests.support.kube import APP_SELECTOR, kubectl, leftovers, port_forward, run, wait_for_ready_pods
 from tests.support.layers import cannot_run
-from tests.support.registry import REGISTRY, registry_problem, served_digest
+from tests.support.timeouts import DEPLOY_TIMEOUT
 
 pytestmark = pytest.mark.e2e
-ATHLETE = "Serena Williams"
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 
 
 def credentials(env):
@@ -46,7 +48,7 @@ def pushed(workspace, tool_env, cluster, tmp_path_factory):
     problem = registry_problem()
     if problem:
         cannot_run("REMOTE PROFILE TEST", problem, "It needs CI's registry: on Linux as root, `make e2e-cluster` "
-                   "starts one on 127.0.0.1:5001 beside the cluster")
+                   f"starts one on {REGISTRY} beside the cluster")
     logins = credentials(tool_env)
     unique = uuid.uuid4().hex
     build_json = tmp_path_factory.mktemp("remote") / "build.json"
@@ -99,8 +101,8 @@ def test_three_pods_run_the_digest_that_the_registry_serves(deployed):
 
 
 def test_the_contract_holds_through_the_service(deployed):
-    with port_forward("service/flask-app-service", 5000) as url:
-        check_contract(url, ATHLETE)
+    with port_forward(f"service/{SERVICE}", APP_PORT) as url:
+        check_contract(url, DEFAULT_ATHLETE)
 
 
 def test_skaffold_delete_removes_everything(deployed, workspace, tool_env, cluster):

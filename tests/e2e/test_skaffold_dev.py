@@ -12,17 +12,18 @@ from contextlib import contextmanager
 
 import pytest
 
+from app import DEFAULT_ATHLETE
+from harness.edits import broken_views, errors_refusing_with, views_answering
+from harness.http import request, wait_until
+from harness.kube import app_pods, forwards_to_each, kubectl, wait_for_every_pod, wait_for_ready_pods
+from harness.loop import Background
+from scripts.project import REPO
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
-from tests.support.edits import REPO, broken_views, errors_refusing_with, views_answering
-from tests.support.http import request, wait_until
-from tests.support.kube import (SKAFFOLD_APP_FORWARD, Background, app_pods, check_a_clean_stop, forwards_to_each,
-                                kubectl, pod_logs, replace_one_and_restart_another, wait_for_every_pod,
-                                wait_for_every_pod_to_serve, wait_for_every_pod_to_serve_the_tree, wait_for_ready_pods)
+from tests.support.faults import check_that_a_replaced_pod_and_a_restarted_container_serve_every_save
+from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop, pod_logs, wait_for_every_pod_to_serve_the_tree
+from tests.support.timeouts import DEPLOY_TIMEOUT, SYNC_TIMEOUT
 
 pytestmark = pytest.mark.e2e
-ATHLETE = "Serena Williams"
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
-SYNC_TIMEOUT = 30
 # A change to a file that is not synced, which forces a rebuild.
 REBUILD_TRIGGER = "\nLABEL org.opencontainers.image.description=\"e2e rebuild\"\n"
 FAILING_TEST = "def test_fails_on_purpose():\n    assert False, 'the e2e gate test'\n"
@@ -63,7 +64,7 @@ def test_a_save_made_while_the_loop_starts_reaches_every_pod(skaffold_dev, pods,
     finally:
         since = len(skaffold_dev.output())
         (workspace / "app" / "views.py").write_text((REPO / "app" / "views.py").read_text())
-    wait_for_every_pod(urls, "/", {"athlete": ATHLETE}, SYNC_TIMEOUT, "the original code back in every pod")
+    wait_for_every_pod(urls, "/", {"athlete": DEFAULT_ATHLETE}, SYNC_TIMEOUT, "the original code back in every pod")
     # The unit tests rerun once the save is live: let them end before the next test.
     skaffold_dev.wait_for_output(r"resync: unit tests after the save: passed", SYNC_TIMEOUT, since=since)
 
@@ -79,10 +80,9 @@ def test_it_deploys_the_dev_image_and_forwards_the_service_to_localhost(skaffold
     _, urls = pods
     for url in urls.values():
         assert request(url, "GET", "/").headers["server"].startswith("Werkzeug")
-    forwarded = re.search(r"Port forwarding service/flask-app-service in namespace default, "
-                          r"remote port 5000 -> (http://127\.0\.0\.1:\d+)", skaffold_dev.output())
+    forwarded = re.search(SKAFFOLD_APP_FORWARD, skaffold_dev.output())
     assert forwarded, skaffold_dev.output()[-3000:]
-    assert request(forwarded.group(1), "GET", "/").json() == {"athlete": ATHLETE}
+    assert request(f"http://127.0.0.1:{forwarded.group(1)}", "GET", "/").json() == {"athlete": DEFAULT_ATHLETE}
     assert "could not map pods to service" not in skaffold_dev.output()
 
 
@@ -190,23 +190,8 @@ def test_a_broken_save_keeps_the_last_good_answer_and_the_fix_goes_live(skaffold
 
 
 def test_a_replaced_pod_and_a_restarted_container_serve_every_save(skaffold_dev, pods, edit):
-    before, urls = pods
-    edit("app/views.py", views_answering("Saved Before The Fault"))
-    edit("app/errors.py", errors_refusing_with("Saved before the fault"))
-    wait_for_every_pod_to_serve(urls, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
-                                "both saves in every pod")
-    since = len(skaffold_dev.output())
-    replaced, restarted, after = replace_one_and_restart_another(before)
-    with forwards_to_each(after) as now:
-        wait_for_every_pod_to_serve(now, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
-                                    "both saves in the replaced pod and the restarted container")
-        output = skaffold_dev.output()[since:]
-        new_pod = next(pod["name"] for pod in after if pod["name"] not in {pod["name"] for pod in before})
-        for pod, why in ((new_pod, "new container"), (restarted, "restarted container")):
-            assert re.search(rf"resync: synced app/ into {pod} \({why}\): 2 file", output), output[-3000:]
-        edit("app/views.py", views_answering("Saved After The Fault"))
-        wait_for_every_pod_to_serve(now, "Saved After The Fault", "Saved before the fault", SYNC_TIMEOUT,
-                                    "the next save in every pod")
+    before, _ = pods
+    check_that_a_replaced_pod_and_a_restarted_container_serve_every_save(before, edit, skaffold_dev.output)
 
 
 def test_a_failing_unit_test_keeps_a_rebuilt_image_out_of_the_cluster(skaffold_dev, pods, edit, workspace):

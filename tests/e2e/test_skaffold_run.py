@@ -7,14 +7,16 @@ import re
 
 import pytest
 
+from app import DEFAULT_ATHLETE
+from harness.http import request, wait_until
+from harness.kube import app_pods, kubectl, leftovers, port_forward, wait_for_ready_pods
+from harness.loop import run
+from scripts.project import APP_PORT, SERVICE
 from tests.support.contract import check_contract
-from tests.support.http import request, wait_until
-from tests.support.kube import (app_pods, forward_to_ingress_controller, kubectl, leftovers, port_forward, run,
-                                wait_for_ready_pods)
+from tests.support.kube import forward_to_ingress_controller
+from tests.support.timeouts import DEPLOY_TIMEOUT
 
 pytestmark = pytest.mark.e2e
-ATHLETE = "Serena Williams"
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +42,17 @@ def test_the_unit_tests_run_before_the_deploy(deployed):
 def test_three_replicas_of_the_prod_image_become_ready(deployed):
     pods = wait_for_ready_pods(3, 120)
     assert len({pod["image"] for pod in pods}) == 1
-    with port_forward(f"pod/{pods[0]['name']}", 5000) as url:
+    with port_forward(f"pod/{pods[0]['name']}", APP_PORT) as url:
         assert request(url, "GET", "/").headers["server"] == "granian"
 
 
 def test_the_contract_holds_through_the_service(deployed):
-    with port_forward("service/flask-app-service", 5000) as url:
-        check_contract(url, ATHLETE)
+    with port_forward(f"service/{SERVICE}", APP_PORT) as url:
+        check_contract(url, DEFAULT_ATHLETE)
 
 
 def test_the_contract_holds_through_the_ingress(deployed, ingress_url):
-    check_contract(ingress_url, ATHLETE)
+    check_contract(ingress_url, DEFAULT_ATHLETE)
 
 
 def test_the_gateway_api_route_serves_the_same_service(deployed):
@@ -62,13 +64,13 @@ def test_the_gateway_api_route_serves_the_same_service(deployed):
     assert conditions["Accepted"] == conditions["ResolvedRefs"] == "True", parent
     with forward_to_ingress_controller() as url:
         reply = request(url, "GET", "/", headers={"Host": route["spec"]["hostnames"][0]})
-    assert (reply.status, reply.json()) == (200, {"athlete": ATHLETE})
+    assert (reply.status, reply.json()) == (200, {"athlete": DEFAULT_ATHLETE})
 
 
 def test_make_curl_gets_the_answer_through_the_ingress(deployed, workspace, tool_env):
     output = run("make", "curl", cwd=workspace, env=tool_env, timeout=60)
     assert re.search(r"^GET http://\S+/$", output, re.M), output
-    assert json.loads(output.strip().splitlines()[-1]) == {"athlete": ATHLETE}
+    assert json.loads(output.strip().splitlines()[-1]) == {"athlete": DEFAULT_ATHLETE}
 
 
 def test_make_down_removes_everything(deployed, workspace, tool_env):

@@ -20,18 +20,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.edits import views_answering
-from tests.support.http import answers, wait_until
-from tests.support.kube import (Background, copy_project, forwards_to_each, kubeconfig_on, kubectl, leftovers,
-                                replace_pod, run, serves, skaffold_app_forward, wait_for_every_pod_to_serve,
-                                wait_for_ready_pods)
+from harness.edits import views_answering
+from harness.http import answers, wait_until
+from harness.kube import (forwards_to_each, kubeconfig_on, kubectl, leftovers, replace_pod, skaffold_app_forward,
+                          wait_for_ready_pods)
+from harness.loop import Background, copy_project, run
+from harness.registry import REGISTRY, registry_problem, served_digest
+from harness.servers import free_port
+from tests.support.kube import serves, wait_for_every_pod_to_serve
 from tests.support.layers import cannot_run
-from tests.support.registry import REGISTRY, registry_problem, served_digest
-from tests.support.servers import free_port
+from tests.support.timeouts import DEPLOY_TIMEOUT
 
 pytestmark = pytest.mark.e2e
 SHARED = "team-shared"  # hack/cluster/env.sh
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
 SAVE_TIMEOUT = 30
 FORWARD_BACK_SECONDS = 15  # the bound: from the API server answering to the forward answering
 OUTAGE_SECONDS = 5  # the API server is away this long, on top of its own stop and start
@@ -82,7 +83,7 @@ def shared(cluster):
                    "CI's cluster has it (make e2e-cluster); on a laptop, point a second context at your cluster")
     problem = registry_problem()
     if problem:
-        cannot_run("TEAM TEST", problem, "It needs CI's registry on 127.0.0.1:5001 (make e2e-cluster)")
+        cannot_run("TEAM TEST", problem, f"It needs CI's registry on {REGISTRY} (make e2e-cluster)")
     return SHARED
 
 

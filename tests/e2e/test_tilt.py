@@ -8,17 +8,17 @@ import re
 
 import pytest
 
+from harness.edits import errors_refusing_with, views_answering
+from harness.http import request, wait_until
+from harness.kube import app_pods, forwards_to_each, kubectl, leftovers, wait_for_every_pod, wait_for_ready_pods
+from harness.loop import run
+from harness.servers import free_port
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
-from tests.support.edits import errors_refusing_with, views_answering
-from tests.support.http import request, wait_until
-from tests.support.kube import (app_pods, forwards_to_each, kubectl, leftovers, replace_one_and_restart_another,
-                                resources, run, tilt, wait_for_every_pod, wait_for_every_pod_to_serve,
-                                wait_for_every_pod_to_serve_the_tree, wait_for_ready_pods)
-from tests.support.servers import free_port
+from tests.support.faults import check_that_a_replaced_pod_and_a_restarted_container_serve_every_save
+from tests.support.kube import resources, tilt, wait_for_every_pod_to_serve_the_tree
+from tests.support.timeouts import DEPLOY_TIMEOUT, SYNC_TIMEOUT
 
 pytestmark = pytest.mark.e2e
-DEPLOY_TIMEOUT = 900  # a cold first build installs the dependencies from PyPI
-SYNC_TIMEOUT = 30
 
 
 def test_tilt_ci_deploys_with_every_resource_healthy(workspace, tool_env):
@@ -89,19 +89,7 @@ def test_a_pod_that_lost_a_file_behind_tilts_back_is_healed_and_named(tilt_up, w
 
 
 def test_a_replaced_pod_and_a_restarted_container_serve_every_save(tilt_up, edit):
-    before = wait_for_ready_pods(3, 60)
-    with forwards_to_each(before) as urls:
-        edit("app/views.py", views_answering("Saved Before The Fault"))
-        edit("app/errors.py", errors_refusing_with("Saved before the fault"))
-        wait_for_every_pod_to_serve(urls, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
-                                    "both saves in every pod")
-    _, _, after = replace_one_and_restart_another(before)
-    with forwards_to_each(after) as now:
-        wait_for_every_pod_to_serve(now, "Saved Before The Fault", "Saved before the fault", SYNC_TIMEOUT,
-                                    "both saves in the replaced pod and the restarted container")
-        edit("app/views.py", views_answering("Saved After The Fault"))
-        wait_for_every_pod_to_serve(now, "Saved After The Fault", "Saved before the fault", SYNC_TIMEOUT,
-                                    "the next save in every pod")
+    check_that_a_replaced_pod_and_a_restarted_container_serve_every_save(wait_for_ready_pods(3, 60), edit)
 
 
 def test_the_curl_ingress_button_reaches_the_app(tilt_up, workspace, tool_env):

@@ -20,7 +20,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support import kube
+from harness import loop
 from tests.support.layers import cannot_run
 
 pytestmark = pytest.mark.e2e
@@ -32,7 +32,7 @@ ANSWER = re.compile(r'\{"athlete":\s*"[^"]*"\}')
 @pytest.fixture(scope="module")
 def tool_env():
     """The copy's environment, analytics off as under CI=true: no opt-in banner over the page."""
-    return {**kube.tool_env(), "TILT_DISABLE_ANALYTICS": "1"}
+    return {**loop.tool_env(), "TILT_DISABLE_ANALYTICS": "1"}
 
 
 @pytest.fixture(scope="module")

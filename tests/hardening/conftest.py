@@ -2,11 +2,11 @@
 
 import pytest
 
-from tests.support.docker import engine_problem
+from harness.docker import engine_problem
+from harness.http import wait_until
+from harness.servers import copy_of_source
 from tests.support.files import prod_default
-from tests.support.http import wait_until
 from tests.support.prod import ContainerTarget, HostTarget, wait_for_workers
-from tests.support.servers import copy_of_source
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.http import request
 from tests.support.contract import METHOD_NOT_ALLOWED_BODY
-from tests.support.http import request
 from tests.support.prod import raw_exchange, status_of
 
 pytestmark = pytest.mark.hardening

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from harness.http import request
 from tests.support.files import prod_default
-from tests.support.http import request
 from tests.support.prod import read_response, status_of
 
 pytestmark = pytest.mark.hardening

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.http import request
+from harness.http import request
 
 pytestmark = pytest.mark.hardening
 # Fewer than a worker's threads (32): whichever worker a client lands on has one free.

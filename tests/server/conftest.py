@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.servers import copy_of_source
+from harness.servers import copy_of_source
 
 
 @pytest.fixture

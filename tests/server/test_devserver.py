@@ -6,11 +6,11 @@ import time
 
 import pytest
 
+from harness.edits import broken_views, views_answering
+from harness.http import answers, request, wait_until
+from harness.processes import fd_flags, socket_fds
+from harness.servers import DEV_COMMAND, Server, running
 from tests.support.contract import check_contract
-from tests.support.edits import broken_views, views_answering
-from tests.support.http import answers, request, wait_until
-from tests.support.processes import fd_flags, socket_fds
-from tests.support.servers import DEV_COMMAND, Server, running
 
 pytestmark = pytest.mark.server
 RELOAD_TIMEOUT = 10

@@ -11,11 +11,11 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.support.dap import Debugger, attach_to_dev_server
-from tests.support.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
-from tests.support.http import Pending, answers, wait_until
-from tests.support.processes import group_members
-from tests.support.servers import debug_command, free_port, running
+from harness.dap import Debugger, attach_to_dev_server
+from harness.edits import ATHLETE_EXPRESSION, athlete_line, views_answering
+from harness.http import Pending, answers, wait_until
+from harness.processes import group_members
+from harness.servers import debug_command, free_port, running
 
 pytestmark = pytest.mark.server
 SWAP_TIMEOUT = 15

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from devserver import CODE_HEADER, CODE_PATH, code_digest
-from tests.support.edits import views_answering
-from tests.support.http import request, wait_until
-from tests.support.servers import DEV_COMMAND, running
+from harness.edits import views_answering
+from harness.http import request, wait_until
+from harness.servers import DEV_COMMAND, running
 
 pytestmark = pytest.mark.server
 

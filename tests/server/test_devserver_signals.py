@@ -15,9 +15,9 @@ import time
 
 import pytest
 
-from tests.support.edits import broken_views, views_answering
-from tests.support.http import answers
-from tests.support.servers import DEV_COMMAND
+from harness.edits import broken_views, views_answering
+from harness.http import answers
+from harness.servers import DEV_COMMAND
 from tests.support.signals import every_signal_ends_it, starting
 
 pytestmark = pytest.mark.server

@@ -5,10 +5,10 @@ import time
 import pytest
 
 from devserver import CODE_HEADER
+from harness.http import request
+from harness.servers import PROD_COMMAND, Server, running
 from tests.support.contract import check_contract
-from tests.support.http import request
 from tests.support.prod import wait_for_workers
-from tests.support.servers import PROD_COMMAND, Server, running
 
 pytestmark = pytest.mark.server
 

@@ -13,10 +13,10 @@ import time
 
 import pytest
 
+from harness.http import wait_until
+from harness.servers import PROD_COMMAND
 from tests.support.files import prod_default
-from tests.support.http import wait_until
 from tests.support.prod import wait_for_workers
-from tests.support.servers import PROD_COMMAND
 from tests.support.signals import START_TIMEOUT, every_signal_ends_it, starting
 
 pytestmark = pytest.mark.server

@@ -1,6 +1,6 @@
 """The service's HTTP contract, checked over real HTTP against any running server."""
 
-from tests.support.http import request
+from harness.http import request
 
 METHOD_NOT_ALLOWED_BODY = b"Only GET method valid"
 OTHER_METHODS = ("POST", "PUT", "PATCH", "DELETE", "OPTIONS", "FOO")

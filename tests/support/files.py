@@ -3,13 +3,12 @@
 import importlib.util
 import json
 import re
-import shlex
 from dataclasses import dataclass, field
 
 import yaml
 
 import serve
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 # The manifests that Skaffold and Tilt deploy, in the order they apply them.
 MANIFEST_PATHS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml", "k8s/pdb.yaml")
@@ -21,11 +20,6 @@ def load_script(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def load_yaml(relative_path):
-    """The single YAML document in a file of the repo."""
-    return yaml.safe_load((REPO / relative_path).read_text())
 
 
 def load_manifests(paths):
@@ -116,11 +110,6 @@ def make_targets():
     """{target: its ## description} for every target line of the Makefile."""
     found = re.findall(r"^([a-zA-Z0-9_-]+):[^=\n]*?(?:## (.*))?$", (REPO / "Makefile").read_text(), re.M)
     return {name: description for name, description in found}
-
-
-def command_words(command):
-    """A command given as a string or an argv list, as a list of words."""
-    return shlex.split(command) if isinstance(command, str) else list(command)
 
 
 def skaffold_profile(config, name):

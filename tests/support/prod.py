@@ -5,11 +5,11 @@ import socket
 import time
 from urllib.parse import urlsplit
 
-from tests.support.docker import Container
+from harness.docker import Container
+from harness.http import wait_until
+from harness.processes import rss_bytes, tree
+from harness.servers import PROD_COMMAND, Server
 from tests.support.files import prod_default
-from tests.support.http import wait_until
-from tests.support.processes import rss_bytes, tree
-from tests.support.servers import PROD_COMMAND, Server
 
 
 class ContainerTarget:

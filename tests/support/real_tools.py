@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.layers import cannot_run
 
 # The variables that switch Skaffold profiles or Tiltfile branches on: unset, so that

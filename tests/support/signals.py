@@ -7,8 +7,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
-from tests.support.processes import handles, processes_in, where
-from tests.support.servers import Server, copy_of_source
+from harness.processes import handles, processes_in, where
+from harness.servers import Server, copy_of_source
 
 EXIT_WITHIN = 2.0
 START_TIMEOUT = 20

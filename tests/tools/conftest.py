@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import load_script
 
 SCRIPT = REPO / "scripts" / "tools.py"

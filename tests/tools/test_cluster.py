@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.tools.conftest import fakes_on_path
 
 SCRIPT = REPO / "scripts" / "cluster.py"

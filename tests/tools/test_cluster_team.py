@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import load_script
 from tests.tools.test_cluster import cluster, started_minikube  # noqa: F401  (the fixture)
 

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from tests.support.edits import REPO
-from tests.support.http import wait_until
-from tests.support.processes import group_members
+from harness.http import wait_until
+from harness.processes import group_members
+from scripts.project import REPO
 
 SCRIPT = REPO / "scripts" / "foreground.py"
 LOOP = """

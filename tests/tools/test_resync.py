@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.edits import REPO
+from harness.processes import children
+from scripts.project import REPO
 from tests.support.files import load_script
-from tests.support.processes import children
 
 SCRIPT = REPO / "scripts" / "resync.py"
 

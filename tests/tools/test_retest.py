@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from harness.processes import group_members
 from tests.support.files import load_script
-from tests.support.processes import group_members
 
 
 @pytest.fixture

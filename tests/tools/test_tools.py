@@ -5,7 +5,7 @@ import platform
 
 import pytest
 
-from tests.support.servers import free_port
+from harness.servers import free_port
 from tests.tools.conftest import PINS, fake_binary, on_path
 
 PLATFORMS = [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")]

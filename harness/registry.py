@@ -3,9 +3,10 @@ the cluster's kubelet and the tools' pushes reach it."""
 
 import shutil
 
-from tests.support.http import request
+from harness.http import request
+from scripts.project import CI_REGISTRY
 
-REGISTRY = "127.0.0.1:5001"
+REGISTRY = CI_REGISTRY
 # What `docker pull` accepts: the registry answers with the digest of what it stores.
 MANIFEST_TYPES = ", ".join((
     "application/vnd.docker.distribution.manifest.v2+json",

@@ -1,16 +1,15 @@
 """Build and run the images in the real Docker engine, and sync files as Skaffold does."""
 
-import io
 import json
 import os
 import shutil
 import subprocess
-import tarfile
 import time
 import uuid
 
-from tests.support.edits import REPO
-from tests.support.http import answers, wait_until
+from harness.http import answers, wait_until
+from scripts.project import APP_PORT, REPO
+from scripts.resync import tar_of
 
 START_TIMEOUT = 30
 # As in the Makefile: an empty BASE_IMAGE means the Dockerfile's default.
@@ -94,13 +93,13 @@ def image_size(image):
 
 
 class Container:
-    """A detached container with its port 5000 published on 127.0.0.1."""
+    """A detached container with its APP_PORT published on 127.0.0.1."""
 
     def __init__(self, image, env=None, name_prefix="flask-app-test", run_args=(), command=()):
         self.name = f"{name_prefix}-{uuid.uuid4().hex[:8]}"
-        docker("run", "--detach", "--name", self.name, "--publish", "127.0.0.1::5000", *env_flags(env),
+        docker("run", "--detach", "--name", self.name, "--publish", f"127.0.0.1::{APP_PORT}", *env_flags(env),
                *run_args, image, *command)
-        host_port = docker("port", self.name, "5000/tcp").splitlines()[0].rsplit(":", 1)[1]
+        host_port = docker("port", self.name, f"{APP_PORT}/tcp").splitlines()[0].rsplit(":", 1)[1]
         self.url = f"http://127.0.0.1:{host_port}"
 
     def wait_ready(self):
@@ -139,7 +138,8 @@ class Container:
         Skaffold streams a tar of the changed files into `tar xmf - -C / --no-same-owner`
         run by `kubectl exec` as the container's user; this does the same with docker exec.
         """
-        self.exec("tar", "xmf", "-", "-C", "/", "--no-same-owner", input=tar_of(files))
+        archive = tar_of({path.lstrip("/"): text.encode() for path, text in files.items()})
+        self.exec("tar", "xmf", "-", "-C", "/", "--no-same-owner", input=archive)
 
     def stop(self, timeout=30):
         """docker stop (SIGTERM, then SIGKILL after timeout); return seconds taken and exit code."""
@@ -150,15 +150,3 @@ class Container:
     def remove(self):
         """Remove the container, running or not."""
         docker("rm", "--force", self.name, check=False)
-
-
-def tar_of(files):
-    """A tar stream holding {absolute path: text}, with paths relative to /."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for path, text in files.items():
-            data = text.encode()
-            member = tarfile.TarInfo(path.lstrip("/"))
-            member.size, member.mtime, member.mode = len(data), time.time(), 0o644
-            archive.addfile(member, io.BytesIO(data))
-    return buffer.getvalue()

@@ -9,8 +9,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.support.edits import REPO
-from tests.support.http import answers, wait_until
+from harness.http import answers, wait_until
+from scripts.project import REPO
 
 START_TIMEOUT = 20
 

@@ -1,8 +1,7 @@
 """Code edits that the reload tests and benchmarks deliver to a running server."""
 
-from pathlib import Path
+from scripts.project import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 VIEWS = REPO / "app" / "views.py"
 ATHLETE_EXPRESSION = 'current_app.config["FAVORITE_ATHLETE"]'
 

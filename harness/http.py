@@ -50,6 +50,17 @@ def wait_until(predicate, timeout, interval=0.01, what="the condition"):
         time.sleep(interval)
 
 
+def seconds_until(wait, started, timeout):
+    """Seconds from started (a time.perf_counter()) until wait(seconds left) returns, or None when
+    it fails (wait_until's AssertionError) once timeout seconds from started have passed: a
+    benchmark's sample."""
+    try:
+        wait(timeout - (time.perf_counter() - started))
+    except AssertionError:
+        return None
+    return time.perf_counter() - started
+
+
 def answers(base_url, path="/readyz", expect=None):
     """Whether the server answers 200 on path now (and, if given, with the JSON expect)."""
     try:
