@@ -1,13 +1,12 @@
-#!/usr/bin/env python3
 """Which Kubernetes cluster the loop's Make targets use, and getting it ready.
 
-Usage:
-  cluster.py doctor  say which cluster the loop would use and why, then check the tools it
+Usage (python3 -m scripts cluster ...):
+  cluster doctor     say which cluster the loop would use and why, then check the tools it
                      needs (scripts/tools.py doctor); changes nothing
-  cluster.py up      get that cluster ready: the current context's, or minikube started,
+  cluster up         get that cluster ready: the current context's, or minikube started,
                      with an Ingress controller (scripts/ingress.py) where it has none
-  cluster.py check   for `make down`: fail where the current context is not one the loop uses
-  cluster.py namespace  print the namespace a team loop deploys into (scripts/namespace.py)
+  cluster check      for `make down`: fail where the current context is not one the loop uses
+  cluster namespace  print the namespace a team loop deploys into (scripts/namespace.py)
 
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
 cluster and build into it without a registry, and its API server answers. Otherwise the
@@ -24,8 +23,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import namespace as namespaces
-from kube import kubectl
+from . import ingress, tools
+from . import namespace as namespaces
+from .kube import kubectl
 
 SCRIPTS = Path(__file__).resolve().parent
 
@@ -168,11 +168,6 @@ def choose(environment=os.environ):
                           "CLUSTER=minikube make dev", context.name)
 
 
-def tools(*args):
-    """Run scripts/tools.py; its exit code."""
-    return subprocess.run([sys.executable, str(SCRIPTS / "tools.py"), *args]).returncode
-
-
 def say(choice):
     """One line on the choice; whether the loop can go on."""
     if choice.action == "stop":
@@ -209,7 +204,7 @@ def main(argv):
     usable = say(choice)
     if argv == ["doctor"]:
         needed = ["docker", "kubectl", "skaffold", "tilt"] + (["minikube"] if choice.action == "minikube" else [])
-        return 1 if tools("doctor", *needed) or not usable else 0
+        return 1 if tools.main(["doctor", *needed]) or not usable else 0
     if not usable:
         return 1
     if choice.action == "team":
@@ -219,7 +214,9 @@ def main(argv):
             return 1
         return 0
     if choice.action == "minikube":
-        started = tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
+        started = tools.main(["ensure", "minikube"]) or subprocess.run(
+            ["sh", str(SCRIPTS / "cluster.sh")],
+            env={**os.environ, "KUBERNETES_VERSION": tools.pinned_version(tools.TOOLS["kubectl"])}).returncode
         if started:
             return started
         runtimes = sorted(set(node_runtimes()) - {"docker"})
@@ -233,11 +230,7 @@ def main(argv):
             return 1
     # The cluster it uses, as it is, gets a controller for the Ingress where it has none. The
     # loop does not need one (it forwards the Service to 127.0.0.1): a failure only warns.
-    if subprocess.run([sys.executable, str(SCRIPTS / "ingress.py"), "up"]).returncode:
+    if ingress.main(["up"]):
         print("cluster: no Ingress controller was installed (see above): the loop runs, but `make curl` will "
               "not answer until one serves the class nginx; `make cluster` tries again", file=sys.stderr)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

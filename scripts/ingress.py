@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Give the loop's cluster a controller for the Ingress (class nginx) and the Gateway API
 route, unless it has one: `make cluster` runs this after it has chosen the cluster.
 
-Usage:
-  ingress.py up      install or update Traefik (k8s/ingress-controller/) where it is missing
+Usage (python3 -m scripts ingress ...):
+  ingress up         install or update Traefik (k8s/ingress-controller/) where it is missing
 
 How it tells what the cluster has: the IngressClass `nginx` is what k8s/ingress.yaml names.
 When it exists and is not ours (the project's objects carry the label
@@ -22,13 +21,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tools  # noqa: E402
-import versions  # noqa: E402
+from . import tools, versions
+from .project import INGRESS_NAMESPACE, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = REPO / "k8s" / "ingress-controller"
-NAMESPACE = "favorite-athlete-ingress"
 # The value of app.kubernetes.io/part-of on the project's objects.
 PART_OF = "favorite-athlete"
 CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v{version}/standard-install.yaml"
@@ -131,8 +127,8 @@ def up():
     kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "traefik.yaml", pins))
     if gateway:
         kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "gateway.yaml", pins))
-    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace {NAMESPACE})")
-    kubectl("--namespace", NAMESPACE, "rollout", "status", "deployment/traefik", "--timeout", ROLLOUT_TIMEOUT)
+    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace {INGRESS_NAMESPACE})")
+    kubectl("--namespace", INGRESS_NAMESPACE, "rollout", "status", "deployment/traefik", "--timeout", ROLLOUT_TIMEOUT)
     say(f"Traefik v{pins['TRAEFIK_VERSION']} serves the Ingress class nginx and the Gateway traefik "
         "(`make curl` reaches it)")
     return 0
@@ -147,7 +143,3 @@ def main(argv):
     except IngressError as error:
         print(f"ingress: {error}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Keep every app container of `skaffold dev` on the working tree's app/, whenever it starts.
 
 Skaffold copies a save only into the pods that run at that moment (upstream issue 6924): a
@@ -23,11 +22,12 @@ and copies it. Then it reruns the unit tests (scripts/retest.py), beside the loo
 Under Tilt, which copies the tree into a new container itself, the Tiltfile runs only the
 confirmation, as a Cmd whose lines Tilt shows in the log of flask-app.
 
-Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
-  resync.py start        start the companion of this `skaffold dev`, unless it runs already
-  resync.py watch PID    the companion itself, until process PID (Skaffold) ends
+Usage (python3 -m scripts resync ...; from the hook, in the project's folder, with Skaffold's
+SKAFFOLD_* variables):
+  resync start           start the companion of this `skaffold dev`, unless it runs already
+  resync watch PID       the companion itself, until process PID (Skaffold) ends
 From the Tiltfile, in the project's folder:
-  resync.py tilt CONTEXT NAMESPACE
+  resync tilt CONTEXT NAMESPACE
                          confirm the saves in the pods Tilt deployed, until Tilt ends
 """
 
@@ -43,14 +43,13 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from confirm import ApiProxy, Confirmer, last_error  # noqa: E402
-from retest import Retest  # noqa: E402
+from .confirm import ApiProxy, Confirmer, last_error
+from .project import APP, IMAGE, REPO
+from .retest import Retest
 
-APP_SELECTOR = "app=flask-app"
+APP_SELECTOR = f"app={APP}"
 # Tilt labels what it deploys so (and another loop in the namespace is not a Tilt loop's).
 TILT_SELECTOR = f"{APP_SELECTOR},app.kubernetes.io/managed-by=tilt"
-IMAGE = "flask-app"
 # What skaffold.yaml's sync rule copies (app/**/*.py) and where: the image's WORKDIR.
 SOURCE = "app"
 PATTERN = "*.py"
@@ -420,7 +419,10 @@ def start():
     with output_of(skaffold_pid) as output:
         # Its own session, and none of the hook's pipes: Skaffold waits for the hook's
         # output to close, and a Ctrl-C meant for Skaffold must not end it before Skaffold.
-        companion = subprocess.Popen([sys.executable, os.path.abspath(__file__), "watch", str(skaffold_pid)],
+        # Run from the package's own folder, whatever the hook's: the tree it copies is
+        # SKAFFOLD_WORK_DIR's, set here where Skaffold did not.
+        companion = subprocess.Popen([sys.executable, "-m", "scripts", "resync", "watch", str(skaffold_pid)],
+                                     cwd=REPO, env={**os.environ, "SKAFFOLD_WORK_DIR": os.environ.get("SKAFFOLD_WORK_DIR") or os.getcwd()},
                                      stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                                      start_new_session=True)
     pid_file.write_text(str(companion.pid))
@@ -438,7 +440,3 @@ def main(argv):
         return confirm_for_tilt(argv[1], argv[2])
     print(__doc__, file=sys.stderr)
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -6,14 +6,12 @@ how they were called: no cluster is started and nothing is sent anywhere.
 """
 
 import subprocess
-import sys
 
 import pytest
 
 from tests.support.edits import REPO
-from tests.tools.conftest import fakes_on_path
+from tests.tools.conftest import SCRIPTS, fakes_on_path
 
-SCRIPT = REPO / "scripts" / "cluster.py"
 FAKES = {
     "kubectl": """#!/bin/sh
 echo "kubectl $*" >>"$FAKE_LOG"
@@ -63,7 +61,7 @@ def cluster(tmp_path):
                        "FAKE_CONTEXT": context, "FAKE_CLUSTER": context if cluster_name is None else cluster_name,
                        "FAKE_SERVER": server, "FAKE_ANSWERS": "1" if answers else "", "FAKE_RUNTIME": runtime,
                        "TOOLS_BIN": str(tmp_path / "bin"), **PINS, **env}
-        result = subprocess.run([sys.executable, str(SCRIPT), command], capture_output=True, text=True,
+        result = subprocess.run([*SCRIPTS, "cluster", command], capture_output=True, text=True, cwd=REPO,
                                 timeout=60, env=environment)
         return result.returncode, result.stdout + result.stderr, log.read_text()
 

@@ -6,13 +6,13 @@ import time
 
 import pytest
 
-from tests.support.files import load_script
+from scripts import retest as retest_module
 from tests.support.processes import group_members
 
 
 @pytest.fixture
 def retest():
-    return load_script("retest")
+    return retest_module
 
 
 def project(tmp_path, recipe):
