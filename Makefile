@@ -103,7 +103,6 @@ tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or o
 
 .PHONY: cluster
 cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube; Traefik for the Ingress.
-	$(SCRIPTS) tools ensure docker kubectl
 	$(SCRIPTS) cluster up
 
 .PHONY: dev

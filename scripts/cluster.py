@@ -3,14 +3,16 @@
 Usage (python3 -m scripts cluster ...):
   cluster doctor     say which cluster the loop would use and why, then check the tools it
                      needs (scripts/tools.py doctor); changes nothing
-  cluster up         get that cluster ready: the current context's, or minikube started,
-                     with an Ingress controller (scripts/ingress.py) where it has none
+  cluster up         get that cluster ready, in this one process: docker and kubectl made sure
+                     of (scripts/tools.py), then the current context's cluster, or minikube
+                     fetched and started (scripts/minikube.py), with an Ingress controller
+                     (scripts/ingress.py) where it has none
   cluster check      for `make down`: fail where the current context is not one the loop uses
   cluster namespace  print the namespace a team loop deploys into (scripts/namespace.py)
 
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
 cluster and build into it without a registry, and its API server answers. Otherwise the
-loop starts minikube (scripts/cluster.sh), as it always did; CLUSTER=minikube forces that.
+loop starts minikube (scripts/minikube.py), as it always did; CLUSTER=minikube forces that.
 A remote context is used only for a team loop, which REGISTRY asks for: the image goes
 through that registry, and everything deploys into the developer's own namespace, on the
 context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/team.md).
@@ -18,16 +20,12 @@ context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/team.md).
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from . import ingress, tools
+from . import ingress, minikube, tools
 from . import namespace as namespaces
 from .kube import kubectl
-
-SCRIPTS = Path(__file__).resolve().parent
 
 # Skaffold 2.24 builds into these contexts without pushing (pkg/skaffold/config/util.go):
 # by context name, exact or by prefix or suffix.
@@ -143,7 +141,7 @@ def choose(environment=os.environ):
     context = current_context()
     if context is None:
         return Choice("minikube", "no kube context is set")
-    profile = environment.get("MINIKUBE_PROFILE") or "minikube"
+    profile = minikube.profile(environment)
     if context.name == profile:
         return Choice("minikube", f"the current context is minikube's ({context.name})")
     local_to_skaffold, local_to_tilt = skaffold_takes_as_local(context), tilt_takes_as_local(context)
@@ -193,6 +191,11 @@ def main(argv):
     if argv == ["namespace"]:
         print(namespaces.chosen()[0])
         return 0
+    if argv == ["up"]:
+        # Before the choice, which asks kubectl; docker builds the image on any cluster.
+        status = tools.main(["ensure", "docker", "kubectl"])
+        if status:
+            return status
     choice = choose()
     if argv == ["check"]:
         problem = namespaces.check(choice.namespace) if choice.action == "team" else None
@@ -205,8 +208,11 @@ def main(argv):
     if argv == ["doctor"]:
         needed = ["docker", "kubectl", "skaffold", "tilt"] + (["minikube"] if choice.action == "minikube" else [])
         return 1 if tools.main(["doctor", *needed]) or not usable else 0
-    if not usable:
-        return 1
+    return up(choice) if usable else 1
+
+
+def up(choice):
+    """Get the chosen cluster ready for the loop; exit status."""
     if choice.action == "team":
         problem = namespaces.ensure(choice.namespace)
         if problem:
@@ -214,14 +220,12 @@ def main(argv):
             return 1
         return 0
     if choice.action == "minikube":
-        started = tools.main(["ensure", "minikube"]) or subprocess.run(
-            ["sh", str(SCRIPTS / "cluster.sh")],
-            env={**os.environ, "KUBERNETES_VERSION": tools.pinned_version(tools.TOOLS["kubectl"])}).returncode
+        started = tools.main(["ensure", "minikube"]) or minikube.start()
         if started:
             return started
         runtimes = sorted(set(node_runtimes()) - {"docker"})
         if runtimes:
-            profile = os.environ.get("MINIKUBE_PROFILE") or "minikube"
+            profile = minikube.profile()
             runtime = " and ".join(runtimes)
             print(f"cluster: stopping: minikube profile {profile} runs its containers on {runtime}, not "
                   "Docker, so an image the loop builds into its Docker engine never reaches its pods: "

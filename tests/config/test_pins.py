@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from hack import gotools
-from scripts import tools, versions
+from scripts import minikube, tools, versions
 from tests.support.edits import REPO
 from tests.support.files import load_dockerfile
 
@@ -52,9 +52,10 @@ def test_the_downloader_fetches_the_pinned_release(tool_name, monkeypatch):
     assert tools.pinned_version(tool) == PINS[tool.pin_variable]
 
 
-def test_kubectl_follows_the_cluster_that_minikube_starts():
+def test_kubectl_follows_the_cluster_that_minikube_starts(monkeypatch):
     assert tools.TOOLS["kubectl"].pin_variable == "KUBERNETES_VERSION"
-    assert '--kubernetes-version "v${KUBERNETES_VERSION' in (REPO / "scripts" / "cluster.sh").read_text()
+    monkeypatch.delenv("KUBERNETES_VERSION", raising=False)
+    assert minikube.start_command()[-2:] == ["--kubernetes-version", f"v{PINS['KUBERNETES_VERSION']}"]
 
 
 @pytest.mark.parametrize("tool", gotools.TOOLS.values(), ids=lambda tool: tool.name)

@@ -13,11 +13,14 @@ from tests.support.edits import REPO
 from tests.tools.conftest import SCRIPTS, fakes_on_path
 
 FAKES = {
+    # `make cluster` makes sure of docker and kubectl first: both here, kubectl at the pin.
+    "docker": "#!/bin/sh\necho 28.2.2\n",
     "kubectl": """#!/bin/sh
 echo "kubectl $*" >>"$FAKE_LOG"
 # A team loop names its context in each call.
 [ "$1" = --context ] && shift 2
 case "$*" in
+  "version --client --output=json") echo '{"clientVersion": {"gitVersion": "v1.35.4"}}' ;;
   "get namespace "*" --output json")
     case "$FAKE_NAMESPACE" in
       missing) echo 'Error from server (NotFound): namespaces "x" not found' >&2; exit 1 ;;
