@@ -155,8 +155,8 @@ def locate(tool):
 
 
 def pin_of(tool):
-    """The pinned version, without a leading v: the environment's, else versions.env's; or ''."""
-    return (os.environ.get(tool.pin_variable) or versions.read().get(tool.pin_variable, "")).lstrip("v")
+    """The pinned version, without a leading v (scripts/versions.py); or ''."""
+    return versions.pin(tool.pin_variable)
 
 
 def pinned_version(tool):
