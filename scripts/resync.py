@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 from .confirm import ApiProxy, Confirmer, last_error
-from .project import APP, IMAGE, REPO
+from .project import APP, IMAGE
 from .retest import Retest
 
 APP_SELECTOR = f"app={APP}"
@@ -419,11 +419,8 @@ def start():
     with output_of(skaffold_pid) as output:
         # Its own session, and none of the hook's pipes: Skaffold waits for the hook's
         # output to close, and a Ctrl-C meant for Skaffold must not end it before Skaffold.
-        # Run from the package's own folder, whatever the hook's: the tree it copies is still
-        # the hook's folder, where Skaffold sets no SKAFFOLD_WORK_DIR.
-        work_dir = os.environ.get("SKAFFOLD_WORK_DIR") or os.getcwd()
+        # In the hook's folder, the project's, as the hook itself (the e2e layer finds it there).
         companion = subprocess.Popen([sys.executable, "-m", "scripts", "resync", "watch", str(skaffold_pid)],
-                                     cwd=REPO, env={**os.environ, "SKAFFOLD_WORK_DIR": work_dir},
                                      stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                                      start_new_session=True)
     pid_file.write_text(str(companion.pid))
