@@ -195,7 +195,8 @@ class Companion:
         self.lock = threading.Lock()
         # One sync at a time into each container: its own, or the confirmation's.
         self.syncing = {}
-        self.watches = []
+        # The kubectl processes it runs: a watch of each namespace's pods, and the confirmation's proxy.
+        self.kubectl_processes = []
         # (namespace, pod) -> (app container, why it is not ready): the pods a save must reach.
         self.app_pods = {}
 
@@ -247,19 +248,19 @@ class Companion:
         return last_error(result.stdout)
 
     def on_pod(self, pod):
-        """Act on one pod the watch reports: start a sync for each new, started app container."""
-        namespace, pod, images, running = containers(pod)
+        """Act on one pod object the watch reports: start a sync for each new, started app container."""
+        namespace, name, images, running = containers(pod)
         for container, (container_id, started) in running.items():
             if not (started and container_id and is_app_image(images.get(container, ""))):
                 continue
-            key = (namespace, pod, container)
+            key = (namespace, name, container)
             with self.lock:
                 before = self.seen.get(key)
                 if before == container_id:
                     continue
                 self.seen[key] = container_id
             why = "restarted container" if before else "new container"
-            threading.Thread(target=self.heal, args=(namespace, pod, container, why, container_id),
+            threading.Thread(target=self.heal, args=(namespace, name, container, why, container_id),
                              daemon=True).start()
 
     def heal(self, namespace, pod, container, why, container_id):
@@ -275,7 +276,7 @@ class Companion:
             written, removed = counts
             say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
 
-    def watch(self, namespace, alive):
+    def follow_pods(self, namespace, alive):
         """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""
         while alive():
             # A watch lists every pod again when it starts, but says nothing of the pods that
@@ -287,16 +288,16 @@ class Companion:
                 ["kubectl", *self.context, "get", "pods", "--namespace", namespace, "--selector", self.selector,
                  "--watch", "--output-watch-events", "--output", "json"],
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            self.watches.append(process)
+            self.kubectl_processes.append(process)
             for event in objects(process.stdout):
                 self.on_event(event)
             process.wait()
-            self.watches.remove(process)
+            self.kubectl_processes.remove(process)
             time.sleep(1)  # the API server closed the watch, or is away for a moment
 
     def stop(self):
-        """End the watches (and the API proxy of the confirmation)."""
-        for process in list(self.watches):
+        """End its kubectl processes: the watches, and the API proxy of the confirmation."""
+        for process in list(self.kubectl_processes):
             process.terminate()
 
 
@@ -334,7 +335,7 @@ def alive(pid):
     return True
 
 
-def watch(skaffold_pid):
+def run_companion(skaffold_pid):
     """The companion: sync into new containers of every namespace Skaffold deploys to, and
     confirm each save, until Skaffold ends."""
     namespaces = [name for name in os.environ.get("SKAFFOLD_NAMESPACES", "default").split(",") if name]
@@ -362,7 +363,7 @@ def follow(companion, namespaces, parent_pid, retest):
     """Watch namespaces' pods and confirm each save (then rerun the unit tests, with a
     retest) until process parent_pid ends; then end what was started."""
     for namespace in namespaces:
-        threading.Thread(target=companion.watch, args=(namespace, lambda: alive(parent_pid)),
+        threading.Thread(target=companion.follow_pods, args=(namespace, lambda: alive(parent_pid)),
                          daemon=True).start()
     threading.Thread(target=confirm_saves, args=(companion, retest, lambda: alive(parent_pid)),
                      daemon=True).start()
@@ -376,14 +377,14 @@ def follow(companion, namespaces, parent_pid, retest):
 
 def confirm_saves(companion, retest, alive):
     """Confirm each save in every pod (scripts/confirm.py) while alive() holds, asking through
-    one `kubectl proxy` that ends with the companion's watches; then rerun the unit tests (with
-    a retest). Without the proxy the tests still rerun after each save."""
+    one `kubectl proxy` that ends with the companion's other kubectl processes; then rerun the unit
+    tests (with a retest). Without the proxy the tests still rerun after each save."""
     if retest:
         threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
     # The tree as the pods have it, before the proxy's start: a save meanwhile is confirmed too.
     baseline = tree(companion.work_dir)
     try:
-        ask = ApiProxy(companion.context, companion.watches.append).served_code
+        ask = ApiProxy(companion.context, companion.kubectl_processes.append).served_code
     except (OSError, RuntimeError) as error:
         say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
         ask = None
@@ -433,7 +434,7 @@ def main(argv):
     if argv == ["start"]:
         return start()
     if len(argv) == 2 and argv[0] == "watch" and argv[1].isdigit():
-        return watch(int(argv[1]))
+        return run_companion(int(argv[1]))
     if len(argv) == 3 and argv[0] == "tilt":
         return confirm_for_tilt(argv[1], argv[2])
     print(__doc__, file=sys.stderr)
