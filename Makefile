@@ -12,17 +12,18 @@ BASE_IMAGE ?=
 # `host` lets pip inside `docker build` use this machine's network settings.
 BUILD_NETWORK ?= default
 MINIKUBE_PROFILE ?= minikube
-# Every tool version is pinned in versions.env (the one place; scripts read it too).
+# Every tool version is pinned in versions.env (the one place): the scripts read it
+# themselves (scripts/versions.py), make for UV_VERSION only.
 # A target that needs minikube, kubectl, skaffold or tilt downloads the pinned
 # release into ./bin (checksum verified) when the one on PATH is missing or too
 # old; ./bin comes first on PATH for every target.
-# The pins reach only the commands that read them, never a tool's environment:
-# Skaffold reads SKAFFOLD_<FLAG> variables as flags (SKAFFOLD_VERSION=2.24.0 would
-# become `--version 2.24.0`).
+# The pins never reach a tool's environment, so make exports none of them: Skaffold
+# reads SKAFFOLD_<FLAG> variables as flags (SKAFFOLD_VERSION=2.24.0 would become
+# `--version 2.24.0`).
 include versions.env
-PINS := MINIKUBE_VERSION=$(MINIKUBE_VERSION) KUBERNETES_VERSION=$(KUBERNETES_VERSION) \
-        SKAFFOLD_VERSION=$(SKAFFOLD_VERSION) TILT_VERSION=$(TILT_VERSION)
 export PATH := $(CURDIR)/bin:$(PATH)
+# The one entry point of the project's commands (scripts/__main__.py).
+SCRIPTS := $(PYTHON) -m scripts
 # How `skaffold dev` notices a save: it stats the files its artifacts, tests and manifests
 # depend on every WATCH_POLL_MS. Its default trigger (notify) watches the whole tree and
 # waits for a pause in every file event there, so a log that grows inside the project, a
@@ -32,8 +33,9 @@ export PATH := $(CURDIR)/bin:$(PATH)
 # notify (docs/performance.md: which trigger).
 WATCH_POLL_MS ?= 100
 WATCH_FLAGS := --trigger=polling --watch-poll-interval=$(WATCH_POLL_MS)
-# A closed terminal ends the loop as Ctrl-C does, deployment removed (scripts/foreground.py).
-FOREGROUND := $(PYTHON) scripts/foreground.py
+# The tool made sure of, then the loop; a closed terminal ends it as Ctrl-C does, deployment
+# removed (scripts/run.py, scripts/foreground.py).
+FOREGROUND := $(SCRIPTS) run --foreground
 # Where `make curl` reaches the Ingress; empty: found from the cluster (see scripts/curl-ingress.sh).
 INGRESS_URL ?=
 # Empty: the loop uses the current kube context when it is a local cluster, else starts
@@ -49,7 +51,7 @@ ifeq ($(origin KUBE_CONTEXT),undefined)
 # PATH spelled out: before make 4.4, $(shell) does not see the exported one (./bin first).
 KUBE_CONTEXT := $(shell PATH='$(PATH)' kubectl config current-context 2>/dev/null)
 endif
-TEAM_NAMESPACE := $(or $(NAMESPACE),$(shell $(PYTHON) scripts/cluster.py namespace))
+TEAM_NAMESPACE := $(or $(NAMESPACE),$(shell $(SCRIPTS) cluster namespace))
 SKAFFOLD_TEAM := -p remote --default-repo=$(REGISTRY) --kube-context=$(KUBE_CONTEXT) --namespace=$(TEAM_NAMESPACE)
 TILT_TEAM := --context=$(KUBE_CONTEXT) --namespace=$(TEAM_NAMESPACE)
 export KUBE_CONTEXT
@@ -64,8 +66,6 @@ PYTEST := $(VENV)/bin/python -m pytest
 # uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
 # from PyPI into ./bin/uv by the Python that is already here.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/bin/uv/bin/uv)
-TOOLS := $(PINS) $(PYTHON) scripts/tools.py
-CLUSTER_PY := $(PINS) $(PYTHON) scripts/cluster.py
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
 # $(call require,TOOL,HOW TO GET IT): stop with a clear message when TOOL is missing.
@@ -95,62 +95,56 @@ image: ## Build both images, tagged IMAGE:dev and IMAGE:prod.
 
 .PHONY: doctor
 doctor: ## Say which cluster the loop uses and why, where each tool is, if it meets its pin, and kubectl's skew.
-	$(CLUSTER_PY) doctor
+	$(SCRIPTS) cluster doctor
 
 .PHONY: tools
 tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or older than its pin into ./bin.
-	$(TOOLS) ensure minikube kubectl skaffold tilt
+	$(SCRIPTS) tools ensure minikube kubectl skaffold tilt
 
 .PHONY: cluster
 cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube; Traefik for the Ingress.
-	$(TOOLS) ensure docker kubectl
-	$(CLUSTER_PY) up
+	$(SCRIPTS) cluster up
 
 .PHONY: dev
 dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
-	$(TOOLS) ensure skaffold
 	$(FOREGROUND) $(strip skaffold dev $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: debug
 debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
-	$(TOOLS) ensure skaffold
 	$(FOREGROUND) $(strip skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: run
 run: cluster ## Deploy the prod image once: `skaffold run`.
-	$(TOOLS) ensure skaffold
-	$(strip skaffold run $(SKAFFOLD_TEAM))
+	$(SCRIPTS) run $(strip skaffold run $(SKAFFOLD_TEAM))
 
 .PHONY: tilt
 tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
-	$(TOOLS) ensure tilt
-	tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT)
+	$(SCRIPTS) run tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT)
 
 .PHONY: tilt-debug
 tilt-debug: cluster ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
-	$(TOOLS) ensure tilt
-	tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT) --debug --debug-port $(DEBUG_PORT)
+	$(SCRIPTS) run tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT) --debug --debug-port $(DEBUG_PORT)
 
 .PHONY: team-namespace
 team-namespace: ## Cluster admin, once per developer: NAMESPACE=NAME DEVELOPER=User:NAME gets a namespace with the loop's Role.
-	$(PYTHON) scripts/namespace.py grant "$(NAMESPACE)" "$(DEVELOPER)"
+	$(SCRIPTS) namespace grant "$(NAMESPACE)" "$(DEVELOPER)"
 
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
 	@$(call require,curl,Install curl from your package manager.)
 	@if [ -n "$(REGISTRY)" ]; then echo "make curl: a team loop deploys no Ingress (docs/team.md): your app" \
 	  "answers on the loop's port-forward, e.g. curl http://127.0.0.1:5000/" >&2; exit 2; fi
-	@sh scripts/curl-ingress.sh
+	@$(SCRIPTS) curl
 
 .PHONY: down
 down: ## Delete what `make dev`, `make run` or `make tilt` deployed (a team loop: in its own namespace only).
-	$(CLUSTER_PY) check
+	$(SCRIPTS) cluster check
 	if command -v skaffold >/dev/null; then $(strip skaffold delete $(SKAFFOLD_TEAM)); fi
 	if command -v tilt >/dev/null; then $(strip tilt down $(TILT_TEAM)); fi
 
 .PHONY: e2e
 e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make test`, with the real tools.
-	$(TOOLS) ensure skaffold tilt
+	$(SCRIPTS) tools ensure skaffold tilt
 	$(PYTEST) tests/e2e
 
 ##@ CI cluster (test equipment: Kubernetes, Skaffold and Tilt built from Go modules)
@@ -158,7 +152,7 @@ e2e: cluster venv ## End to end on the loop's cluster: the e2e layer of `make te
 .PHONY: e2e-tools
 e2e-tools: ## Build etcd, Kubernetes, cri-dockerd, Traefik, skaffold, tilt and a registry at their pins (slow once).
 	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
-	$(PYTHON) hack/gotools.py build
+	$(PYTHON) -m hack.gotools build
 
 .PHONY: e2e-cluster
 e2e-cluster: e2e-tools ## Start the one-node cluster of host processes (Linux, root); prints the KUBECONFIG to use.
@@ -171,7 +165,7 @@ e2e-cluster-down: ## Stop that cluster and remove everything it made.
 .PHONY: tools-mod
 tools-mod: ## Regenerate hack/tools/*/go.mod after a version changes in versions.env.
 	@$(call require,go,Install Go 1.26 or newer: https://go.dev/doc/install)
-	$(PYTHON) hack/gotools.py mod
+	$(PYTHON) -m hack.gotools mod
 
 ##@ Test
 

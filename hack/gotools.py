@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """Build the programs of the e2e cluster from the Go module proxy, at the pinned versions.
 
-Usage:
-  gotools.py mod [TOOL ...]    regenerate hack/tools/TOOL/go.mod and go.sum from versions.env
-  gotools.py build [TOOL ...]  build each tool into GOTOOLS_DIR, skipping those already
-                               built at their pinned version; print what each build took
+Usage (from the project's folder, `python3 -m hack.gotools ...`):
+  mod [TOOL ...]    regenerate hack/tools/TOOL/go.mod and go.sum from versions.env
+  build [TOOL ...]  build each tool into GOTOOLS_DIR, skipping those already
+                    built at their pinned version; print what each build took
 
 Each tool is built from a wrapper module of ours in hack/tools/TOOL: the upstream modules
 carry `replace` directives (and Kubernetes and etcd replace their own sub-modules with
@@ -27,10 +26,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-# versions.py reads the pins for the user's commands too: it stays in scripts/.
-sys.path.insert(0, str(REPO / "scripts"))
-import versions  # noqa: E402
+# The pins and the repository, as the user's commands read them.
+from scripts import versions
+from scripts.project import REPO
 
 WRAPPERS = REPO / "hack" / "tools"
 GOTOOLS_DIR = Path(os.environ.get("GOTOOLS_DIR", REPO / "bin" / "e2e"))

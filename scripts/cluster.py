@@ -1,17 +1,18 @@
-#!/usr/bin/env python3
 """Which Kubernetes cluster the loop's Make targets use, and getting it ready.
 
-Usage:
-  cluster.py doctor  say which cluster the loop would use and why, then check the tools it
+Usage (python3 -m scripts cluster ...):
+  cluster doctor     say which cluster the loop would use and why, then check the tools it
                      needs (scripts/tools.py doctor); changes nothing
-  cluster.py up      get that cluster ready: the current context's, or minikube started,
-                     with an Ingress controller (scripts/ingress.py) where it has none
-  cluster.py check   for `make down`: fail where the current context is not one the loop uses
-  cluster.py namespace  print the namespace a team loop deploys into (scripts/namespace.py)
+  cluster up         get that cluster ready, in this one process: docker and kubectl made sure
+                     of (scripts/tools.py), then the current context's cluster, or minikube
+                     fetched and started (scripts/minikube.py), with an Ingress controller
+                     (scripts/ingress.py) where it has none
+  cluster check      for `make down`: fail where the current context is not one the loop uses
+  cluster namespace  print the namespace a team loop deploys into (scripts/namespace.py)
 
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
 cluster and build into it without a registry, and its API server answers. Otherwise the
-loop starts minikube (scripts/cluster.sh), as it always did; CLUSTER=minikube forces that.
+loop starts minikube (scripts/minikube.py), as it always did; CLUSTER=minikube forces that.
 A remote context is used only for a team loop, which REGISTRY asks for: the image goes
 through that registry, and everything deploys into the developer's own namespace, on the
 context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/team.md).
@@ -19,15 +20,12 @@ context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/team.md).
 
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-import namespace as namespaces
-from kube import kubectl
-
-SCRIPTS = Path(__file__).resolve().parent
+from . import ingress, minikube, tools
+from . import namespace as namespaces
+from .kube import kubectl
 
 # Skaffold 2.24 builds into these contexts without pushing (pkg/skaffold/config/util.go):
 # by context name, exact or by prefix or suffix.
@@ -143,7 +141,7 @@ def choose(environment=os.environ):
     context = current_context()
     if context is None:
         return Choice("minikube", "no kube context is set")
-    profile = environment.get("MINIKUBE_PROFILE") or "minikube"
+    profile = minikube.profile(environment)
     if context.name == profile:
         return Choice("minikube", f"the current context is minikube's ({context.name})")
     local_to_skaffold, local_to_tilt = skaffold_takes_as_local(context), tilt_takes_as_local(context)
@@ -166,11 +164,6 @@ def choose(environment=os.environ):
                           "Docker, so an image built here does not reach them without a registry: use the "
                           "remote profile with a registry it pulls from (docs/clusters.md, A real cluster), or run "
                           "CLUSTER=minikube make dev", context.name)
-
-
-def tools(*args):
-    """Run scripts/tools.py; its exit code."""
-    return subprocess.run([sys.executable, str(SCRIPTS / "tools.py"), *args]).returncode
 
 
 def say(choice):
@@ -198,6 +191,11 @@ def main(argv):
     if argv == ["namespace"]:
         print(namespaces.chosen()[0])
         return 0
+    if argv == ["up"]:
+        # Before the choice, which asks kubectl; docker builds the image on any cluster.
+        status = tools.main(["ensure", "docker", "kubectl"])
+        if status:
+            return status
     choice = choose()
     if argv == ["check"]:
         problem = namespaces.check(choice.namespace) if choice.action == "team" else None
@@ -209,9 +207,12 @@ def main(argv):
     usable = say(choice)
     if argv == ["doctor"]:
         needed = ["docker", "kubectl", "skaffold", "tilt"] + (["minikube"] if choice.action == "minikube" else [])
-        return 1 if tools("doctor", *needed) or not usable else 0
-    if not usable:
-        return 1
+        return 1 if tools.main(["doctor", *needed]) or not usable else 0
+    return up(choice) if usable else 1
+
+
+def up(choice):
+    """Get the chosen cluster ready for the loop; exit status."""
     if choice.action == "team":
         problem = namespaces.ensure(choice.namespace)
         if problem:
@@ -219,12 +220,12 @@ def main(argv):
             return 1
         return 0
     if choice.action == "minikube":
-        started = tools("ensure", "minikube") or subprocess.run(["sh", str(SCRIPTS / "cluster.sh")]).returncode
+        started = tools.main(["ensure", "minikube"]) or minikube.start()
         if started:
             return started
         runtimes = sorted(set(node_runtimes()) - {"docker"})
         if runtimes:
-            profile = os.environ.get("MINIKUBE_PROFILE") or "minikube"
+            profile = minikube.profile()
             runtime = " and ".join(runtimes)
             print(f"cluster: stopping: minikube profile {profile} runs its containers on {runtime}, not "
                   "Docker, so an image the loop builds into its Docker engine never reaches its pods: "
@@ -233,11 +234,7 @@ def main(argv):
             return 1
     # The cluster it uses, as it is, gets a controller for the Ingress where it has none. The
     # loop does not need one (it forwards the Service to 127.0.0.1): a failure only warns.
-    if subprocess.run([sys.executable, str(SCRIPTS / "ingress.py"), "up"]).returncode:
+    if ingress.main(["up"]):
         print("cluster: no Ingress controller was installed (see above): the loop runs, but `make curl` will "
               "not answer until one serves the class nginx; `make cluster` tries again", file=sys.stderr)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -12,17 +12,15 @@ answer, or the error its dev server logged for the new code.
 import re
 import select
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
+# devserver.py, at the project's root beside this package, holds the digest both sides compute.
+from devserver import CODE_PATH, code_digest
 
-# devserver.py, at the project's root, holds the digest both sides compute.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from devserver import CODE_PATH, code_digest  # noqa: E402
+from .project import APP_PORT
 
 TREE_POLL_SECONDS = 0.05
 ASK_EVERY_SECONDS = 0.05
@@ -31,7 +29,6 @@ ASK_TIMEOUT_SECONDS = 2
 # a pod without the save after HEAL_AFTER_SECONDS did miss it.
 HEAL_AFTER_SECONDS = 4.0
 GIVE_UP_SECONDS = 10.0
-APP_PORT = 5000
 PROXY_START_SECONDS = 30
 # A file time older than this when the save is noticed is not the save's own.
 SAVE_AGE_LIMIT = 2.0

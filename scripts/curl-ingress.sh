@@ -1,5 +1,6 @@
 #!/bin/sh
-# GET / through the Ingress and show the answer: `make curl`, and Tilt's curl-ingress button.
+# GET / through the Ingress and show the answer: `make curl`, and Tilt's curl-ingress button,
+# run by `python3 -m scripts curl` (scripts/curl.py), which sets INGRESS_NAMESPACE.
 #
 # INGRESS_URL, when set, is the address. Otherwise the controller that serves the class nginx
 # is reached: Traefik, which `make cluster` installs, through a port-forward of its Service on
@@ -11,6 +12,8 @@
 set -eu
 
 profile=${MINIKUBE_PROFILE:-minikube}
+# Where `make cluster` installs Traefik (scripts/project.py).
+namespace=${INGRESS_NAMESPACE:?run by python3 -m scripts curl, which sets it}
 url=${INGRESS_URL:-}
 forward=
 
@@ -54,8 +57,8 @@ nginx_controller() {
 
 if [ -z "$url" ]; then
   context=$(kubectl config current-context 2>/dev/null || true)
-  if kubectl --context "$context" --namespace favorite-athlete-ingress get service traefik >/dev/null 2>&1; then
-    forward_to_controller "$context" favorite-athlete-ingress traefik
+  if kubectl --context "$context" --namespace "$namespace" get service traefik >/dev/null 2>&1; then
+    forward_to_controller "$context" "$namespace" traefik
   elif [ "$context" != "$profile" ]; then
     nginx_controller "$context"
   else

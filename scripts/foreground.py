@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Run a loop (skaffold dev, skaffold debug) so that closing its terminal ends it as Ctrl-C does.
 
 Closing a terminal sends SIGHUP to the processes in its foreground. Skaffold cleans up on
@@ -8,7 +7,7 @@ Here the command starts with SIGHUP ignored, which its kubectl children inherit,
 SIGHUP becomes the SIGINT of a Ctrl-C. A Ctrl-C reaches the command as before (it stays in
 the terminal's process group); this process waits for it to finish cleaning up.
 
-Usage: foreground.py COMMAND [ARGUMENT ...]
+Usage: python3 -m scripts foreground COMMAND [ARGUMENT ...]
 """
 
 import signal
@@ -28,7 +27,3 @@ def main(argv):
     signal.signal(signal.SIGTERM, lambda signum, frame: command.send_signal(signal.SIGTERM))
     status = command.wait()
     return 128 - status if status < 0 else status
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

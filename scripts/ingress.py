@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 """Give the loop's cluster a controller for the Ingress (class nginx) and the Gateway API
 route, unless it has one: `make cluster` runs this after it has chosen the cluster.
 
-Usage:
-  ingress.py up      install or update Traefik (k8s/ingress-controller/) where it is missing
+Usage (python3 -m scripts ingress ...):
+  ingress up         install or update Traefik (k8s/ingress-controller/) where it is missing
 
 How it tells what the cluster has: the IngressClass `nginx` is what k8s/ingress.yaml names.
 When it exists and is not ours (the project's objects carry the label
@@ -16,19 +15,15 @@ pinned version, checked against the SHA-256 in versions.env).
 """
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tools  # noqa: E402
-import versions  # noqa: E402
+from . import tools, versions
+from .kube import kubectl
+from .project import INGRESS_NAMESPACE, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = REPO / "k8s" / "ingress-controller"
-NAMESPACE = "favorite-athlete-ingress"
 # The value of app.kubernetes.io/part-of on the project's objects.
 PART_OF = "favorite-athlete"
 CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v{version}/standard-install.yaml"
@@ -36,7 +31,8 @@ CRDS_URL = "https://github.com/kubernetes-sigs/gateway-api/releases/download/v{v
 HTTPROUTES = "crd/httproutes.gateway.networking.k8s.io"
 BUNDLE_VERSION = "gateway.networking.k8s.io/bundle-version"
 ROLLOUT_TIMEOUT = "180s"
-# versions.env's pins this reads; the environment overrides each, as the Makefile's pins do.
+KUBECTL_TIMEOUT = 300
+# The pins this reads (scripts/versions.py).
 PINNED = ("TRAEFIK_VERSION", "GATEWAY_API_VERSION", "GATEWAY_API_SHA256")
 
 
@@ -48,20 +44,17 @@ def say(line):
     print(f"ingress: {line}", flush=True)
 
 
-def kubectl(*args, stdin=None):
-    """Run kubectl; its stdout, or IngressError with its stderr when it fails."""
-    try:
-        result = subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True, timeout=300)
-    except subprocess.TimeoutExpired:
-        raise IngressError(f"kubectl {' '.join(args)} did not answer within 300 s") from None
-    if result.returncode != 0:
-        raise IngressError(f"kubectl {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout
+def kubectl_or_fail(*args, stdin=None):
+    """kubectl's stdout; IngressError with what went wrong when it fails: each step needs the one before."""
+    code, out, err = kubectl(*args, stdin=stdin, timeout=KUBECTL_TIMEOUT)
+    if code != 0:
+        raise IngressError(f"kubectl {' '.join(args)} failed: {err}")
+    return out
 
 
 def class_owner():
     """Who has the IngressClass nginx: None (nobody), "ours", or its controller's name."""
-    found = kubectl("get", "ingressclass", "nginx", "--ignore-not-found", "--output",
+    found = kubectl_or_fail("get", "ingressclass", "nginx", "--ignore-not-found", "--output",
                     "jsonpath={.spec.controller} {.metadata.labels.app\\.kubernetes\\.io/part-of}")
     if not found.strip():
         return None
@@ -92,19 +85,14 @@ def download_crds(pins, folder):
     return path
 
 
-def version_tuple(text):
-    """(1, 4, 0) of "v1.4.0" or "1.4.0"; () where it is no version."""
-    parts = text.strip().lstrip("v").split(".")
-    return tuple(int(part) for part in parts) if all(part.isdigit() for part in parts) else ()
-
-
 def ensure_gateway_api(pins):
     """Apply the Gateway API's standard CRDs where they are missing; return whether the
     cluster's are recent enough for Traefik's Gateway provider (older ones are kept)."""
-    found = kubectl("get", HTTPROUTES, "--ignore-not-found", "--output", "json").strip()
+    found = kubectl_or_fail("get", HTTPROUTES, "--ignore-not-found", "--output", "json").strip()
     if found:
         installed = json.loads(found)["metadata"].get("annotations", {}).get(BUNDLE_VERSION, "")
-        if version_tuple(installed) >= version_tuple(pins["GATEWAY_API_VERSION"]):
+        found = tools.parse_version(installed)
+        if found and found >= tools.parse_version(pins["GATEWAY_API_VERSION"]):
             return True
         say(f"the cluster's Gateway API CRDs are {installed or 'of an unknown version'}, older than the "
             f"v{pins['GATEWAY_API_VERSION']} Traefik needs: kept, and the Gateway route is not set up")
@@ -112,8 +100,8 @@ def ensure_gateway_api(pins):
     with tempfile.TemporaryDirectory() as scratch:
         crds = download_crds(pins, Path(scratch))
         # Server-side: the HTTPRoute CRD is larger than the annotation a client-side apply keeps.
-        kubectl("apply", "--server-side", "--filename", str(crds))
-    kubectl("wait", "--for", "condition=Established", "--timeout", "60s", HTTPROUTES)
+        kubectl_or_fail("apply", "--server-side", "--filename", str(crds))
+    kubectl_or_fail("wait", "--for", "condition=Established", "--timeout", "60s", HTTPROUTES)
     say(f"applied the Gateway API v{pins['GATEWAY_API_VERSION']} standard CRDs")
     return True
 
@@ -125,14 +113,14 @@ def up():
         say(f"the IngressClass nginx is served by {owner} already (an ingress-nginx?): nothing installed. "
             "Its Ingress works as before; the Gateway API route is Traefik's and is not set up there.")
         return 0
-    pins = versions.read()
-    pins = {name: os.environ.get(name) or pins[name] for name in PINNED}
+    pins = {name: versions.pin(name) for name in PINNED}
     gateway = ensure_gateway_api(pins)
-    kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "traefik.yaml", pins))
+    kubectl_or_fail("apply", "--filename", "-", stdin=rendered(MANIFESTS / "traefik.yaml", pins))
     if gateway:
-        kubectl("apply", "--filename", "-", stdin=rendered(MANIFESTS / "gateway.yaml", pins))
-    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace {NAMESPACE})")
-    kubectl("--namespace", NAMESPACE, "rollout", "status", "deployment/traefik", "--timeout", ROLLOUT_TIMEOUT)
+        kubectl_or_fail("apply", "--filename", "-", stdin=rendered(MANIFESTS / "gateway.yaml", pins))
+    say(f"waiting up to {ROLLOUT_TIMEOUT} for Traefik v{pins['TRAEFIK_VERSION']} (namespace {INGRESS_NAMESPACE})")
+    kubectl_or_fail("--namespace", INGRESS_NAMESPACE, "rollout", "status", "deployment/traefik",
+                    "--timeout", ROLLOUT_TIMEOUT)
     say(f"Traefik v{pins['TRAEFIK_VERSION']} serves the Ingress class nginx and the Gateway traefik "
         "(`make curl` reaches it)")
     return 0
@@ -147,7 +135,3 @@ def main(argv):
     except IngressError as error:
         print(f"ingress: {error}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

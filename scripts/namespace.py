@@ -1,7 +1,8 @@
 """The developer's own namespace on a shared cluster (a team loop: REGISTRY is set).
 
 Usage (the cluster admin's one-time step for each developer, `make team-namespace`):
-  namespace.py grant NAMESPACE KIND:NAME   make NAMESPACE a developer namespace of the loop,
+  python3 -m scripts namespace grant NAMESPACE KIND:NAME
+                                           make NAMESPACE a developer namespace of the loop,
                                            with k8s/team/developer-role.yaml bound to the
                                            subject (User:jane@example.com, Group:team-x, or
                                            ServiceAccount:NAMESPACE:NAME)
@@ -21,10 +22,9 @@ import json
 import os
 import re
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kube import kubectl  # noqa: E402
+from .kube import kubectl
+from .project import REPO
 
 LABEL = "app.kubernetes.io/managed-by"
 LOOP = "favorite-athlete-loop"
@@ -35,7 +35,7 @@ OWNER = "favorite-athlete/developer"
 RESERVED = ("default", "kube-system", "kube-public", "kube-node-lease")
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 HOW_TO_GET_ONE = "docs/team.md, the admin's one-time step"
-ROLE = Path(__file__).resolve().parent.parent / "k8s" / "team" / "developer-role.yaml"
+ROLE = REPO / "k8s" / "team" / "developer-role.yaml"
 ROLE_NAME = "favorite-athlete-developer"
 
 
@@ -191,8 +191,9 @@ def grant(namespace, developer):
     return 0
 
 
-if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "grant":
-        sys.exit(grant(sys.argv[2], sys.argv[3]))
+def main(argv):
+    """Run a command; return the exit status."""
+    if len(argv) == 3 and argv[0] == "grant":
+        return grant(argv[1], argv[2])
     print(__doc__, file=sys.stderr)
-    sys.exit(2)
+    return 2

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Keep every app container of `skaffold dev` on the working tree's app/, whenever it starts.
 
 Skaffold copies a save only into the pods that run at that moment (upstream issue 6924): a
@@ -23,11 +22,12 @@ and copies it. Then it reruns the unit tests (scripts/retest.py), beside the loo
 Under Tilt, which copies the tree into a new container itself, the Tiltfile runs only the
 confirmation, as a Cmd whose lines Tilt shows in the log of flask-app.
 
-Usage (from the hook, in the project's folder, with Skaffold's SKAFFOLD_* variables):
-  resync.py start        start the companion of this `skaffold dev`, unless it runs already
-  resync.py watch PID    the companion itself, until process PID (Skaffold) ends
+Usage (python3 -m scripts resync ...; from the hook, in the project's folder, with Skaffold's
+SKAFFOLD_* variables):
+  resync start           start the companion of this `skaffold dev`, unless it runs already
+  resync watch PID       the companion itself, until process PID (Skaffold) ends
 From the Tiltfile, in the project's folder:
-  resync.py tilt CONTEXT NAMESPACE
+  resync tilt CONTEXT NAMESPACE
                          confirm the saves in the pods Tilt deployed, until Tilt ends
 """
 
@@ -43,14 +43,13 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from confirm import ApiProxy, Confirmer, last_error  # noqa: E402
-from retest import Retest  # noqa: E402
+from .confirm import ApiProxy, Confirmer, last_error
+from .project import APP, IMAGE
+from .retest import Retest
 
-APP_SELECTOR = "app=flask-app"
+APP_SELECTOR = f"app={APP}"
 # Tilt labels what it deploys so (and another loop in the namespace is not a Tilt loop's).
 TILT_SELECTOR = f"{APP_SELECTOR},app.kubernetes.io/managed-by=tilt"
-IMAGE = "flask-app"
 # What skaffold.yaml's sync rule copies (app/**/*.py) and where: the image's WORKDIR.
 SOURCE = "app"
 PATTERN = "*.py"
@@ -196,7 +195,8 @@ class Companion:
         self.lock = threading.Lock()
         # One sync at a time into each container: its own, or the confirmation's.
         self.syncing = {}
-        self.watches = []
+        # The kubectl processes it runs: a watch of each namespace's pods, and the confirmation's proxy.
+        self.kubectl_processes = []
         # (namespace, pod) -> (app container, why it is not ready): the pods a save must reach.
         self.app_pods = {}
 
@@ -248,19 +248,19 @@ class Companion:
         return last_error(result.stdout)
 
     def on_pod(self, pod):
-        """Act on one pod the watch reports: start a sync for each new, started app container."""
-        namespace, pod, images, running = containers(pod)
+        """Act on one pod object the watch reports: start a sync for each new, started app container."""
+        namespace, name, images, running = containers(pod)
         for container, (container_id, started) in running.items():
             if not (started and container_id and is_app_image(images.get(container, ""))):
                 continue
-            key = (namespace, pod, container)
+            key = (namespace, name, container)
             with self.lock:
                 before = self.seen.get(key)
                 if before == container_id:
                     continue
                 self.seen[key] = container_id
             why = "restarted container" if before else "new container"
-            threading.Thread(target=self.heal, args=(namespace, pod, container, why, container_id),
+            threading.Thread(target=self.heal, args=(namespace, name, container, why, container_id),
                              daemon=True).start()
 
     def heal(self, namespace, pod, container, why, container_id):
@@ -276,7 +276,7 @@ class Companion:
             written, removed = counts
             say(f"synced {SOURCE}/ into {pod} ({why}): {written} file(s) written, {removed} removed")
 
-    def watch(self, namespace, alive):
+    def follow_pods(self, namespace, alive):
         """Follow the app's pods in namespace while alive() holds, restarting a watch that ends."""
         while alive():
             # A watch lists every pod again when it starts, but says nothing of the pods that
@@ -288,16 +288,16 @@ class Companion:
                 ["kubectl", *self.context, "get", "pods", "--namespace", namespace, "--selector", self.selector,
                  "--watch", "--output-watch-events", "--output", "json"],
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            self.watches.append(process)
+            self.kubectl_processes.append(process)
             for event in objects(process.stdout):
                 self.on_event(event)
             process.wait()
-            self.watches.remove(process)
+            self.kubectl_processes.remove(process)
             time.sleep(1)  # the API server closed the watch, or is away for a moment
 
     def stop(self):
-        """End the watches (and the API proxy of the confirmation)."""
-        for process in list(self.watches):
+        """End its kubectl processes: the watches, and the API proxy of the confirmation."""
+        for process in list(self.kubectl_processes):
             process.terminate()
 
 
@@ -335,7 +335,7 @@ def alive(pid):
     return True
 
 
-def watch(skaffold_pid):
+def run_companion(skaffold_pid):
     """The companion: sync into new containers of every namespace Skaffold deploys to, and
     confirm each save, until Skaffold ends."""
     namespaces = [name for name in os.environ.get("SKAFFOLD_NAMESPACES", "default").split(",") if name]
@@ -363,7 +363,7 @@ def follow(companion, namespaces, parent_pid, retest):
     """Watch namespaces' pods and confirm each save (then rerun the unit tests, with a
     retest) until process parent_pid ends; then end what was started."""
     for namespace in namespaces:
-        threading.Thread(target=companion.watch, args=(namespace, lambda: alive(parent_pid)),
+        threading.Thread(target=companion.follow_pods, args=(namespace, lambda: alive(parent_pid)),
                          daemon=True).start()
     threading.Thread(target=confirm_saves, args=(companion, retest, lambda: alive(parent_pid)),
                      daemon=True).start()
@@ -377,14 +377,14 @@ def follow(companion, namespaces, parent_pid, retest):
 
 def confirm_saves(companion, retest, alive):
     """Confirm each save in every pod (scripts/confirm.py) while alive() holds, asking through
-    one `kubectl proxy` that ends with the companion's watches; then rerun the unit tests (with
-    a retest). Without the proxy the tests still rerun after each save."""
+    one `kubectl proxy` that ends with the companion's other kubectl processes; then rerun the unit
+    tests (with a retest). Without the proxy the tests still rerun after each save."""
     if retest:
         threading.Thread(target=retest.follow, args=(alive,), daemon=True).start()
     # The tree as the pods have it, before the proxy's start: a save meanwhile is confirmed too.
     baseline = tree(companion.work_dir)
     try:
-        ask = ApiProxy(companion.context, companion.watches.append).served_code
+        ask = ApiProxy(companion.context, companion.kubectl_processes.append).served_code
     except (OSError, RuntimeError) as error:
         say(f"cannot confirm saves in the pods: kubectl proxy: {error}")
         ask = None
@@ -420,7 +420,8 @@ def start():
     with output_of(skaffold_pid) as output:
         # Its own session, and none of the hook's pipes: Skaffold waits for the hook's
         # output to close, and a Ctrl-C meant for Skaffold must not end it before Skaffold.
-        companion = subprocess.Popen([sys.executable, os.path.abspath(__file__), "watch", str(skaffold_pid)],
+        # In the hook's folder, the project's, as the hook itself (the e2e layer finds it there).
+        companion = subprocess.Popen([sys.executable, "-m", "scripts", "resync", "watch", str(skaffold_pid)],
                                      stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                                      start_new_session=True)
     pid_file.write_text(str(companion.pid))
@@ -433,12 +434,8 @@ def main(argv):
     if argv == ["start"]:
         return start()
     if len(argv) == 2 and argv[0] == "watch" and argv[1].isdigit():
-        return watch(int(argv[1]))
+        return run_companion(int(argv[1]))
     if len(argv) == 3 and argv[0] == "tilt":
         return confirm_for_tilt(argv[1], argv[2])
     print(__doc__, file=sys.stderr)
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,10 +1,9 @@
-#!/usr/bin/env python3
 """The command-line tools of the Kubernetes loop: find them, or fetch the pinned release.
 
-Usage:
-  tools.py doctor [TOOL ...]   say where each tool is, its version and whether it meets the pin
-  tools.py ensure TOOL ...     make each tool available: on PATH at a compatible version, or
-                               downloaded into ./bin from its official release, checksum verified
+Usage (python3 -m scripts tools ...):
+  tools doctor [TOOL ...]   say where each tool is, its version and whether it meets the pin
+  tools ensure TOOL ...     make each tool available: on PATH at a compatible version, or
+                            downloaded into ./bin from its official release, checksum verified
 
 The pins come from versions.env (MINIKUBE_VERSION, SKAFFOLD_VERSION, TILT_VERSION, and
 KUBERNETES_VERSION for kubectl, which must match the cluster that minikube starts); the
@@ -29,10 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import versions  # noqa: E402
+from . import versions
+from .project import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SUPPORTED_OS = {"Linux": "linux", "Darwin": "darwin"}
 SUPPORTED_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 CHUNK = 1 << 16
@@ -157,8 +155,8 @@ def locate(tool):
 
 
 def pin_of(tool):
-    """The pinned version, without a leading v: the environment's, else versions.env's; or ''."""
-    return (os.environ.get(tool.pin_variable) or versions.read().get(tool.pin_variable, "")).lstrip("v")
+    """The pinned version, without a leading v (scripts/versions.py); or ''."""
+    return versions.pin(tool.pin_variable)
 
 
 def pinned_version(tool):
@@ -351,7 +349,3 @@ def main(argv):
     except OSError as error:  # network errors included: say what failed, not a traceback
         print(f"tools: {error}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

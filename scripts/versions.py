@@ -1,8 +1,12 @@
-"""The pinned tool versions, read from versions.env at the top of the repository."""
+"""The pinned tool versions, read from versions.env at the top of the repository: the one
+reader of that file for every script (the Makefile passes no pin on)."""
 
+import os
 from pathlib import Path
 
-VERSIONS_FILE = Path(__file__).resolve().parent.parent / "versions.env"
+from .project import REPO
+
+VERSIONS_FILE = REPO / "versions.env"
 
 
 def read(path=VERSIONS_FILE):
@@ -17,3 +21,9 @@ def read(path=VERSIONS_FILE):
             raise ValueError(f"{path}:{number}: expected NAME=VALUE, got {line!r}")
         pins[name] = value
     return pins
+
+
+def pin(name):
+    """The pinned value of name, without a leading v: the environment's (the tests pin fixture
+    releases so), else versions.env's; '' when neither pins it."""
+    return (os.environ.get(name) or read().get(name, "")).lstrip("v")

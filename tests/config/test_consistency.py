@@ -8,8 +8,9 @@ import pytest
 
 from app import create_app
 from harness.files import command_words
+from scripts import resync, retest
 from scripts.project import REPO
-from tests.support.files import load_script, make_recipe
+from tests.support.files import make_recipe
 
 GATE = ["make", "test-unit"]
 
@@ -98,14 +99,13 @@ def test_skaffold_sync_matches_real_files_and_lands_in_the_workdir(skaffold_dev,
 
 def test_the_resync_companion_copies_what_skaffold_syncs_and_runs_only_in_skaffold_dev(
         skaffold, skaffold_dev, deployment):
-    resync = load_script("resync")
     artifact = skaffold_dev["build"]["artifacts"][0]
     (rule,) = artifact["sync"]["manual"]
     assert rule == {"src": f"{resync.SOURCE}/**/{resync.PATTERN}", "dest": resync.DESTINATION}
     assert artifact["image"] == resync.IMAGE
     assert resync.APP_SELECTOR == f"app={deployment['spec']['template']['metadata']['labels']['app']}"
     (hook,) = skaffold_dev["deploy"]["kubectl"]["hooks"]["after"]
-    assert hook["host"]["command"] == ["python3", "scripts/resync.py", "start"]
+    assert hook["host"]["command"] == ["python3", "-m", "scripts", "resync", "start"]
     assert "after" not in skaffold["deploy"]["kubectl"]["hooks"], "`skaffold run` would start the companion"
 
 
@@ -149,7 +149,7 @@ def test_a_synced_edit_reruns_the_gate_beside_the_sync_in_both_tools(skaffold, s
                for path in glob.glob(pattern, root_dir=REPO, recursive=True)}
     assert "app/views.py" in synced and not synced & watched
     assert "tests/unit/test_views.py" in watched
-    assert [word for word in load_script("retest").COMMAND if not word.startswith("--")] == GATE
+    assert [word for word in retest.COMMAND if not word.startswith("--")] == GATE
     assert str(REPO / "app") in tilt.deploy("unit-tests")["Deps"]
 
 

@@ -6,17 +6,17 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from scripts import ingress, versions
 from scripts.project import REPO
-from tests.support.files import load_script
 from tests.support.pod_security import violations
 
 FOLDER = REPO / "k8s" / "ingress-controller"
-PINS = load_script("versions").read()
+PINS = versions.read()
 
 
 def objects(name):
     """{(kind, name): object} of a manifest of the folder, rendered as scripts/ingress.py renders it."""
-    text = load_script("ingress").rendered(FOLDER / name, PINS)
+    text = ingress.rendered(FOLDER / name, PINS)
     return {(doc["kind"], doc["metadata"]["name"]): doc for doc in yaml.safe_load_all(text) if doc}
 
 

@@ -1,29 +1,16 @@
 """Every tool version is pinned once, in versions.env, and each reader of a pin gets that one."""
 
-import importlib.util
 import re
 import subprocess
-import sys
 
 import pytest
 
+from hack import gotools
+from scripts import minikube, tools, versions
 from scripts.project import REPO
 from tests.support.files import load_dockerfile
 
-sys.path.insert(0, str(REPO / "scripts"))
-sys.path.insert(0, str(REPO / "hack"))
-import gotools  # noqa: E402
-import versions  # noqa: E402
-
 PINS = versions.read()
-
-
-def load(name):
-    """A script in scripts/ as a module."""
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_pin_is_an_exact_release():
@@ -60,16 +47,15 @@ def test_the_makefile_reads_the_pins_and_sets_none_itself():
 
 @pytest.mark.parametrize("tool_name", ["minikube", "kubectl", "skaffold", "tilt"])
 def test_the_downloader_fetches_the_pinned_release(tool_name, monkeypatch):
-    tools = load("tools")
     tool = tools.TOOLS[tool_name]
     monkeypatch.delenv(tool.pin_variable, raising=False)
     assert tools.pinned_version(tool) == PINS[tool.pin_variable]
 
 
-def test_kubectl_follows_the_cluster_that_minikube_starts():
-    tools = load("tools")
+def test_kubectl_follows_the_cluster_that_minikube_starts(monkeypatch):
     assert tools.TOOLS["kubectl"].pin_variable == "KUBERNETES_VERSION"
-    assert '--kubernetes-version "v${KUBERNETES_VERSION' in (REPO / "scripts" / "cluster.sh").read_text()
+    monkeypatch.delenv("KUBERNETES_VERSION", raising=False)
+    assert minikube.start_command()[-2:] == ["--kubernetes-version", f"v{PINS['KUBERNETES_VERSION']}"]
 
 
 @pytest.mark.parametrize("tool", gotools.TOOLS.values(), ids=lambda tool: tool.name)

@@ -8,8 +8,8 @@ import pytest
 
 from harness.kube import kubectl
 from harness.loop import run
+from scripts import versions
 from scripts.project import INGRESS_NAMESPACE
-from tests.support.files import load_script
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_make_cluster_keeps_the_current_context(cluster, workspace, tool_env):
 def test_make_cluster_gives_the_ingress_class_one_traefik_at_the_pinned_version(cluster, workspace, tool_env):
     """Run twice (the loop's targets run it every time): the second run finds its own Traefik
     and applies it again; nothing is installed twice."""
-    pins = load_script("versions").read()
+    pins = versions.read()
     output = run("make", "cluster", cwd=workspace, env=tool_env, timeout=600)
     assert f"ingress: Traefik v{pins['TRAEFIK_VERSION']} serves the Ingress class nginx" in output, output
     deployments = json.loads(kubectl("get", "deployments", "--all-namespaces", "--selector",

@@ -1,6 +1,5 @@
 """Read the project's configuration files into plain data for the config tests."""
 
-import importlib.util
 import json
 import re
 from dataclasses import dataclass, field
@@ -12,14 +11,6 @@ from scripts.project import REPO
 
 # The manifests that Skaffold and Tilt deploy, in the order they apply them.
 MANIFEST_PATHS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml", "k8s/pdb.yaml")
-
-
-def load_script(name):
-    """scripts/NAME.py of the repository, imported as a module."""
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def load_manifests(paths):

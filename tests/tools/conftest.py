@@ -12,17 +12,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from scripts import tools as tools_module
 from scripts.project import REPO
-from tests.support.files import load_script
 
-SCRIPT = REPO / "scripts" / "tools.py"
+# The project's entry point, run from the project's folder as the Makefile runs it.
+SCRIPTS = [sys.executable, "-m", "scripts"]
 PINS = {"MINIKUBE_VERSION": "9.8.7", "SKAFFOLD_VERSION": "2.17.0", "TILT_VERSION": "0.37.0",
         "KUBERNETES_VERSION": "1.37.1"}
-
-
-def load_tools():
-    """scripts/tools.py as a module."""
-    return load_script("tools")
 
 
 def fake_binary(version_line):
@@ -104,7 +100,7 @@ def run_tools(tmp_path, releases):
     def run(*args, mirror=None):
         env = {"PATH": str(path_dir), "HOME": str(tmp_path), "TOOLS_BIN": str(tmp_path / "bin"),
                "TOOLS_MIRROR": mirror or releases[1], **PINS}
-        result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True,
+        result = subprocess.run([*SCRIPTS, "tools", *args], capture_output=True, text=True, cwd=REPO,
                                 env=env, timeout=60)
         return result.returncode, result.stdout + result.stderr
 
@@ -116,7 +112,7 @@ def run_tools(tmp_path, releases):
 @pytest.fixture
 def tools():
     """scripts/tools.py, imported."""
-    return load_tools()
+    return tools_module
 
 
 def on_path(directory, name, content):

@@ -6,20 +6,21 @@ how they were called: no cluster is started and nothing is sent anywhere.
 """
 
 import subprocess
-import sys
 
 import pytest
 
 from scripts.project import REPO
-from tests.tools.conftest import fakes_on_path
+from tests.tools.conftest import SCRIPTS, fakes_on_path
 
-SCRIPT = REPO / "scripts" / "cluster.py"
 FAKES = {
+    # `make cluster` makes sure of docker and kubectl first: both here, kubectl at the pin.
+    "docker": "#!/bin/sh\necho 28.2.2\n",
     "kubectl": """#!/bin/sh
 echo "kubectl $*" >>"$FAKE_LOG"
 # A team loop names its context in each call.
 [ "$1" = --context ] && shift 2
 case "$*" in
+  "version --client --output=json") echo '{"clientVersion": {"gitVersion": "v1.35.4"}}' ;;
   "get namespace "*" --output json")
     case "$FAKE_NAMESPACE" in
       missing) echo 'Error from server (NotFound): namespaces "x" not found' >&2; exit 1 ;;
@@ -63,7 +64,7 @@ def cluster(tmp_path):
                        "FAKE_CONTEXT": context, "FAKE_CLUSTER": context if cluster_name is None else cluster_name,
                        "FAKE_SERVER": server, "FAKE_ANSWERS": "1" if answers else "", "FAKE_RUNTIME": runtime,
                        "TOOLS_BIN": str(tmp_path / "bin"), **PINS, **env}
-        result = subprocess.run([sys.executable, str(SCRIPT), command], capture_output=True, text=True,
+        result = subprocess.run([*SCRIPTS, "cluster", command], capture_output=True, text=True, cwd=REPO,
                                 timeout=60, env=environment)
         return result.returncode, result.stdout + result.stderr, log.read_text()
 

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.support.files import load_script
+from scripts import confirm as confirm_module
+from scripts import resync as resync_module
 
 SAID_TIMEOUT = 15
 
@@ -15,15 +16,14 @@ SAID_TIMEOUT = 15
 @pytest.fixture
 def confirm(monkeypatch):
     """scripts/confirm.py, imported, with its waits shortened."""
-    module = load_script("confirm")
-    monkeypatch.setattr(module, "HEAL_AFTER_SECONDS", 0.5)
-    monkeypatch.setattr(module, "GIVE_UP_SECONDS", 1.5)
-    return module
+    monkeypatch.setattr(confirm_module, "HEAL_AFTER_SECONDS", 0.5)
+    monkeypatch.setattr(confirm_module, "GIVE_UP_SECONDS", 1.5)
+    return confirm_module
 
 
 @pytest.fixture
 def resync():
-    return load_script("resync")
+    return resync_module
 
 
 class Pods:

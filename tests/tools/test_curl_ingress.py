@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from scripts.project import REPO
-from tests.tools.conftest import fakes_on_path
+from tests.tools.conftest import SCRIPTS, fakes_on_path
 
-SCRIPT = REPO / "scripts" / "curl-ingress.sh"
 FAKES = {
     "minikube": """#!/bin/sh
 echo "minikube $*" >>"$FAKE_LOG"
@@ -44,7 +43,7 @@ def curl_ingress(tmp_path):
     def run(os_name, driver="", **env):
         log.write_text("")
         path = f"{fakes}:{Path(sys.executable).parent}:/usr/bin:/bin"
-        result = subprocess.run(["sh", str(SCRIPT)], capture_output=True, text=True, timeout=30,
+        result = subprocess.run([*SCRIPTS, "curl"], capture_output=True, text=True, timeout=30, cwd=REPO,
                                 env={"PATH": path, "FAKE_LOG": str(log), "FAKE_OS": os_name,
                                      "FAKE_DRIVER": driver, **env})
         return result.returncode, result.stdout + result.stderr, log.read_text()

@@ -15,8 +15,8 @@ import pytest
 from harness.http import wait_until
 from harness.processes import group_members
 from scripts.project import REPO
+from tests.tools.conftest import SCRIPTS
 
-SCRIPT = REPO / "scripts" / "foreground.py"
 LOOP = """
 import os, signal, time
 def clean_up(signum, frame):
@@ -37,7 +37,7 @@ def loop(tmp_path):
     foreground; (process, its output file) once it watches."""
     output = tmp_path / "loop.log"
     with open(output, "wb") as log:
-        process = subprocess.Popen([sys.executable, str(SCRIPT), sys.executable, "-c", LOOP],
+        process = subprocess.Popen([*SCRIPTS, "run", "--foreground", sys.executable, "-c", LOOP], cwd=REPO,
                                    stdout=log, stderr=subprocess.STDOUT, process_group=0)
     wait_until(lambda: "watching" in output.read_text(), 20, what="the loop starting")
     yield process, output
@@ -57,10 +57,11 @@ def test_the_loop_cleans_up_whichever_way_its_terminal_ends_it(loop, sent, seen)
 
 
 def test_a_loop_that_fails_passes_its_status_on(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), sys.executable, "-c", "raise SystemExit(3)"], timeout=20)
+    result = subprocess.run([*SCRIPTS, "run", "--foreground", sys.executable, "-c", "raise SystemExit(3)"],
+                            cwd=REPO, timeout=20)
     assert result.returncode == 3
 
 
 def test_without_a_command_it_says_how_to_use_it():
-    result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=20)
-    assert result.returncode == 2 and "Usage: foreground.py COMMAND" in result.stderr
+    result = subprocess.run([*SCRIPTS, "run", "--foreground"], capture_output=True, text=True, cwd=REPO, timeout=20)
+    assert result.returncode == 2 and "Usage: python3 -m scripts run [--foreground] COMMAND" in result.stderr

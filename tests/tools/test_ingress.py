@@ -8,14 +8,12 @@ installs it into CI's cluster for real (tests/e2e/test_make_cluster.py).
 
 import hashlib
 import subprocess
-import sys
 
 import pytest
 
 from scripts.project import REPO
-from tests.tools.conftest import fakes_on_path
+from tests.tools.conftest import SCRIPTS, fakes_on_path
 
-SCRIPT = REPO / "scripts" / "ingress.py"
 CRDS = b"# the Gateway API's standard CRDs, as a fixture\n"
 VERSION = "9.9.9"
 RELEASE = f"/kubernetes-sigs/gateway-api/releases/download/v{VERSION}/standard-install.yaml"
@@ -48,8 +46,8 @@ def ingress(tmp_path, releases):
                "FAKE_CLASS": ingress_class, "FAKE_CRDS": crds, "FAKE_APPLIED": str(applied),
                "TOOLS_MIRROR": url, "GATEWAY_API_VERSION": VERSION, "GATEWAY_API_SHA256": checksum,
                "TRAEFIK_VERSION": "3.9.1"}
-        result = subprocess.run([sys.executable, str(SCRIPT), "up"], capture_output=True, text=True, timeout=60,
-                                env=env)
+        result = subprocess.run([*SCRIPTS, "ingress", "up"], capture_output=True, text=True, timeout=60,
+                                cwd=REPO, env=env)
         return result.returncode, result.stdout + result.stderr, log.read_text(), applied.read_text()
 
     return run

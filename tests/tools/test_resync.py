@@ -12,16 +12,15 @@ from pathlib import Path
 import pytest
 
 from harness.processes import children
+from scripts import resync as resync_module
 from scripts.project import REPO
-from tests.support.files import load_script
-
-SCRIPT = REPO / "scripts" / "resync.py"
+from tests.tools.conftest import SCRIPTS
 
 
 @pytest.fixture
 def resync():
     """scripts/resync.py, imported."""
-    return load_script("resync")
+    return resync_module
 
 
 def apply(resync, destination, files):
@@ -149,7 +148,7 @@ def test_the_app_image_is_known_whatever_its_tag_or_registry(resync, image, ours
 
 
 def test_start_outside_skaffold_says_who_runs_it(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "start"], capture_output=True, text=True, timeout=30,
+    result = subprocess.run([*SCRIPTS, "resync", "start"], capture_output=True, text=True, timeout=30, cwd=REPO,
                             env={k: v for k, v in os.environ.items() if not k.startswith("SKAFFOLD_")})
     assert result.returncode == 2
     assert "deploy hook" in result.stderr and "SKAFFOLD_RUN_ID" in result.stderr
@@ -167,9 +166,9 @@ def test_it_starts_once_per_loop_and_ends_with_skaffold(tmp_path):
     # Stands in for Skaffold: runs the hook after two deploys, then lives until killed.
     skaffold = subprocess.Popen(
         [sys.executable, "-c", "import subprocess, sys, time\n"
-         f"for _ in range(2): subprocess.run([sys.executable, {str(SCRIPT)!r}, 'start'], check=True)\n"
+         f"for _ in range(2): subprocess.run({[*SCRIPTS, 'resync', 'start']!r}, check=True)\n"
          "print('deployed twice', flush=True)\ntime.sleep(600)"],
-        env=env, stdout=subprocess.PIPE, text=True)
+        env=env, stdout=subprocess.PIPE, text=True, cwd=REPO)
     pid_file = tmp_path / "favorite-athlete-resync" / "run-1.pid"
     try:
         said = [skaffold.stdout.readline() for _ in range(2)]

@@ -7,12 +7,12 @@ import time
 import pytest
 
 from harness.processes import group_members
-from tests.support.files import load_script
+from scripts import retest as retest_module
 
 
 @pytest.fixture
 def retest():
-    return load_script("retest")
+    return retest_module
 
 
 def project(tmp_path, recipe):
