@@ -30,7 +30,7 @@ def deployed(workspace, tool_env):
 
 def test_it_runs_skaffold_run_on_the_current_local_cluster(deployed, cluster):
     assert re.search(rf"^cluster: using (the current context, {re.escape(cluster)} |minikube)", deployed, re.M), deployed
-    assert re.search(r"^skaffold run$", deployed, re.M), deployed
+    assert re.search(r" -m scripts run skaffold run$", deployed, re.M), deployed
 
 
 def test_the_unit_tests_run_before_the_deploy(deployed):
