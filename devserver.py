@@ -167,9 +167,9 @@ def run_worker(fd, ready_fd):
                 super().handle_one_request()
             finally:
                 self.busy = False
-                # After busy: either the retiring worker's scan sees this connection idle
-                # and closes it, or this sees that it retires.
-                if connections.retiring:
+                # After busy: either stop_taking's scan sees this connection idle and
+                # closes it, or this sees that the connections are closing.
+                if connections.closing:
                     self.close_connection = True
 
         def run_wsgi(self):
@@ -206,7 +206,7 @@ def run_worker(fd, ready_fd):
     start_thread = server.process_request
 
     def process_request(request, client_address):
-        # Counted before its thread starts, so that retiring cannot miss it.
+        # Counted before its thread starts, so that finish cannot miss it.
         connections.expect()
         start_thread(request, client_address)
 
@@ -224,13 +224,13 @@ def run_worker(fd, ready_fd):
     # a lock could interrupt its holder); the signal's byte on the wakeup pipe ends the wait
     # for a connection at once, and is read before any accept, so that a retired worker
     # takes none.
-    retiring = []
+    signals_received = []
     signalled, wakeup = os.pipe()
     os.set_blocking(wakeup, False)
     signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, frame: retiring.append(number))
-    while not retiring:
+        signal.signal(signum, lambda number, frame: signals_received.append(number))
+    while not signals_received:
         readable, _, _ = select.select([server.socket, signalled], [], [])
         if signalled in readable:
             break
@@ -252,7 +252,8 @@ class Connections:
     def __init__(self):
         self.handlers = set()
         self.accepted = 0
-        self.retiring = False
+        # Set once the worker takes no more connections: each one closes after its answer.
+        self.closing = False
         self.changed = threading.Condition()
 
     def expect(self):
@@ -276,7 +277,7 @@ class Connections:
         """Close the idle connections at once: a client's next request then reaches the new
         code. A connection being answered closes once its answer is sent."""
         with self.changed:
-            self.retiring = True
+            self.closing = True
             self._close(lambda handler: handler.served and not handler.busy)
 
     def finish(self, timeout):
@@ -543,7 +544,7 @@ class Supervisor:
         self.active = None
         self.spare = self._new_worker()
         # Replaced workers finishing their requests: a swap never waits for them.
-        self.retiring = []
+        self.replaced = []
 
     def _new_worker(self):
         return Worker(self.listener, debugged=self.debugging_workers)
@@ -573,7 +574,7 @@ class Supervisor:
         # takes no connection. Those that come meanwhile wait in the socket's queue.
         if self.active is not None:
             self.active.hand_over(self.wakeups)
-            self.retiring.append(self.active)
+            self.replaced.append(self.active)
         self.active = worker
         if not self.wakeups.stopping:
             worker.serve()
@@ -582,7 +583,7 @@ class Supervisor:
     def reap(self):
         """Forget the replaced workers that have stopped; end those past their time."""
         grace = retire_seconds()
-        self.retiring = [worker for worker in self.retiring if not worker.reap(grace)]
+        self.replaced = [worker for worker in self.replaced if not worker.reap(grace)]
 
     def _held(self, worker):
         """Say that the debugger holds worker, and start the next ones without it."""
@@ -659,7 +660,7 @@ class Supervisor:
 
     def stop(self):
         """End every worker at once (see end)."""
-        end([worker for worker in (self.spare, *self.retiring, self.active) if worker is not None])
+        end([worker for worker in (self.spare, *self.replaced, self.active) if worker is not None])
 
 
 def watch(supervisor, watch_dir):
