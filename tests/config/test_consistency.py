@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import command_words, load_script, make_recipe
 
 GATE = ["make", "test-unit"]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 HADOLINT = Path(sys.executable).parent / "hadolint"
 FINAL_TARGETS = ("dev", "prod")

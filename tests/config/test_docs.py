@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 README = REPO / "README.md"
 DOCS = sorted((REPO / "docs").glob("*.md"))

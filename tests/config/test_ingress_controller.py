@@ -6,7 +6,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import load_script
 from tests.support.pod_security import violations
 

@@ -2,7 +2,7 @@
 
 import json
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.files import launch_configuration
 
 

@@ -1,7 +1,7 @@
 """scripts/ holds what a user's commands run, hack/ the test equipment: the path alone says
 whether a file runs on a user's laptop (kubebuilder's and Kubernetes' own convention)."""
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 # What a user types or runs: the Makefile's commands and the tools' configurations.
 USER_ENTRY_POINTS = ("Makefile", "skaffold.yaml", "Tiltfile")

@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
+from scripts.project import REPO
 from tests.support import dependencies
-from tests.support.edits import REPO
 
 @pytest.fixture(scope="module")
 def uv():

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 
 DETECT_SECRETS = Path(sys.executable).parent / "detect-secrets"
 # Spelt in two parts so that this file does not contain what it looks for.

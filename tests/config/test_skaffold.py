@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from tests.support.edits import REPO
-from tests.support.files import MANIFEST_PATHS, command_words, skaffold_profile
+from scripts.project import MANIFESTS, REPO
+from tests.support.files import command_words, skaffold_profile
 from tests.support.real_tools import run_tool, skaffold_config, skaffold_rendered
 
 
@@ -64,7 +64,7 @@ def test_skaffold_debug_is_the_dev_loop_on_the_debug_image_without_the_budget(sk
     assert artifact["sync"] == skaffold_dev["build"]["artifacts"][0]["sync"]
     assert debug["deploy"]["kubectl"]["hooks"] == skaffold_dev["deploy"]["kubectl"]["hooks"]
     kept = [os.path.relpath(path, REPO) for path in debug["manifests"]["rawYaml"]]
-    assert kept == [path for path in MANIFEST_PATHS if path != "k8s/pdb.yaml"]
+    assert kept == [path for path in MANIFESTS if path != "k8s/pdb.yaml"]
 
 
 def test_a_local_base_image_is_passed_to_the_build_when_set(skaffold):
@@ -90,7 +90,7 @@ def test_remote_profile_pushes_under_a_tag_of_its_inputs():
 def test_on_a_shared_cluster_no_ingress_claims_every_host_and_nothing_waits_for_a_controller(profiles, left_out):
     config = skaffold_config(*profiles)
     kept = [os.path.relpath(path, REPO) for path in config["manifests"]["rawYaml"]]
-    assert kept == [path for path in MANIFEST_PATHS if path not in left_out]
+    assert kept == [path for path in MANIFESTS if path not in left_out]
     hooks = config["deploy"]["kubectl"].get("hooks") or {}
     assert "before" not in hooks
     # The dev loop keeps the resync companion, which heals replaced pods there too.
@@ -99,7 +99,7 @@ def test_on_a_shared_cluster_no_ingress_claims_every_host_and_nothing_waits_for_
 
 
 def test_deploys_the_raw_manifests_with_kubectl_in_a_named_namespace(skaffold):
-    assert [os.path.relpath(path, REPO) for path in skaffold["manifests"]["rawYaml"]] == list(MANIFEST_PATHS)
+    assert [os.path.relpath(path, REPO) for path in skaffold["manifests"]["rawYaml"]] == list(MANIFESTS)
     assert skaffold["deploy"]["kubectl"]["defaultNamespace"] == "default"
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.support.edits import REPO
+from scripts.project import REPO
 from tests.support.real_tools import TiltResult, tiltfile_result
 
 
