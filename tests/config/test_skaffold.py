@@ -22,6 +22,20 @@ def test_skaffold_refuses_an_unknown_field(tmp_path):
     assert code != 0 and "field targt not found" in err
 
 
+def test_a_reordered_manifest_list_fails_the_profiles_that_leave_one_out(tmp_path):
+    """The debug and remote profiles remove a manifest by its position: reordered, the list
+    fails them rather than losing another manifest."""
+    text = (REPO / "skaffold.yaml").read_text()
+    listed = "".join(f"    - {path}\n" for path in MANIFESTS)
+    assert listed in text
+    reordered = tmp_path / "skaffold.yaml"
+    reordered.write_text(text.replace(listed, "".join(f"    - {path}\n" for path in reversed(MANIFESTS))))
+    for profile in ("debug", "remote"):
+        code, _, err = run_tool("skaffold", "diagnose", "-p", profile, "--yaml-only", "--filename", str(reordered),
+                                check=False)
+        assert code != 0 and f'applying profile "{profile}": invalid path' in err, profile
+
+
 def test_it_is_the_current_schema_with_nothing_to_upgrade():
     _, out, err = run_tool("skaffold", "fix")
     assert "config is already version skaffold/v4beta14" in out + err
