@@ -1,4 +1,5 @@
-# The favorite athlete server. Three targets:
+# The favorite athlete server. Three targets, the images the loop builds (every other
+# stage is a step towards them):
 #   dev   - reloads within milliseconds when a synced .py file changes (devserver.py)
 #   debug - the dev image under debugpy (`make debug`, `make tilt-debug`)
 #   prod  - Granian (serve.py), no dev tooling

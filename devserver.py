@@ -129,75 +129,101 @@ def run_worker(fd, ready_fd):
     # Before anything slow: a debugger that holds a new process holds it before this line.
     os.write(ready_fd, RUNNING)
     import flask  # noqa: F401  (imported now so that the swap does not pay for it)
-    from werkzeug.serving import WSGIRequestHandler, make_server
+    from werkzeug.serving import WSGIRequestHandler
 
     if read_line(0) != GO:
         return 0  # the supervisor went away before needing this spare
 
+    app, served_code = load_app()
+    connections = Connections()
+    handler = type("Handler", (WorkerHandler, WSGIRequestHandler),
+                   {"connections": connections, "served_code": served_code})
+    server = worker_server(fd, app, handler, connections)
+    os.write(ready_fd, CODE + served_code.encode() + b"\n" + READY)
+    # Until told to serve, the worker it replaces may still take connections. A SIGTERM
+    # meanwhile ends this one at once: it has none.
+    if read_line(0) != SERVE:
+        return 0
+    # The supervisor closing our stdin from now on means it is gone: do not outlive it.
+    threading.Thread(target=_exit_on_eof, daemon=True).start()
+    serve_until_signalled(server)
+    stop_serving(server, connections, ready_fd)
+    return 0
+
+
+def load_app():
+    """Import the app from disk; return it and the digest of the code it runs (CODE_HEADER)."""
     # Before the first import of the app: a file saved meanwhile is then noticed below.
     before = code_digest(watch_dir())
     from app import create_app
 
     app = create_app()
-    served_code = before if code_digest(watch_dir()) == before else CODE_CHANGING
-    connections = Connections()
+    return app, before if code_digest(watch_dir()) == before else CODE_CHANGING
 
-    class Handler(WSGIRequestHandler):
-        """Werkzeug's handler, registered while it runs, saying which code answers, and
-        without its own request log (the app logs each request)."""
 
-        served = 0
-        busy = False
+class WorkerHandler:
+    """What a worker adds to Werkzeug's handler (run_worker puts it before WSGIRequestHandler,
+    with the worker's connections and served_code): registered while it runs, saying which
+    code answers, and without its own request log (the app logs each request)."""
 
-        def handle(self):
-            connections.add(self)
-            try:
-                super().handle()
-            finally:
-                connections.discard(self)
+    served = 0
+    busy = False
 
-        def parse_request(self):
-            # Busy from the moment its request line is read: a retiring worker then finishes
-            # this request rather than closing the connection as idle.
-            self.busy = True
-            return super().parse_request()
+    def handle(self):
+        self.connections.add(self)
+        try:
+            super().handle()
+        finally:
+            self.connections.discard(self)
 
-        def handle_one_request(self):
-            try:
-                super().handle_one_request()
-            finally:
-                self.busy = False
-                # After busy: either the retiring worker's scan sees this connection idle
-                # and closes it, or this sees that it retires.
-                if connections.retiring:
-                    self.close_connection = True
+    def parse_request(self):
+        # Busy from the moment its request line is read: a retiring worker then finishes
+        # this request rather than closing the connection as idle.
+        self.busy = True
+        return super().parse_request()
 
-        def run_wsgi(self):
-            try:
-                if self.path == CODE_PATH and self.command == "GET":
-                    self._answer_code()
-                else:
-                    super().run_wsgi()
-            finally:
-                self.served += 1
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        finally:
+            self.busy = False
+            # After busy: either stop_taking's scan sees this connection idle and
+            # closes it, or this sees that the connections are closing.
+            if self.connections.closing:
+                self.close_connection = True
 
-        def _answer_code(self):
-            body = served_code.encode() + b"\n"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def run_wsgi(self):
+        try:
+            if self.path == CODE_PATH and self.command == "GET":
+                self._answer_code()
+            else:
+                super().run_wsgi()
+        finally:
+            self.served += 1
 
-        def end_headers(self):
-            self.send_header(CODE_HEADER, served_code)
-            super().end_headers()
+    def _answer_code(self):
+        body = self.served_code.encode() + b"\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-        def log_request(self, code="-", size="-"):
-            pass
+    def end_headers(self):
+        self.send_header(CODE_HEADER, self.served_code)
+        super().end_headers()
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+def worker_server(fd, app, handler, connections):
+    """Werkzeug's threaded server for app on the inherited socket fd, counting each
+    connection it accepts in connections."""
+    from werkzeug.serving import make_server
 
     host, port = address()
-    server = make_server(host, port, app, threaded=True, request_handler=Handler, fd=fd)
+    server = make_server(host, port, app, threaded=True, request_handler=handler, fd=fd)
     # Every worker shares the one listening socket, and a new connection wakes every one
     # that waits on it: the ones that lose the race to accept it must get EAGAIN, not wait
     # inside accept() for a connection that may never come (and a SIGTERM with it).
@@ -206,41 +232,40 @@ def run_worker(fd, ready_fd):
     start_thread = server.process_request
 
     def process_request(request, client_address):
-        # Counted before its thread starts, so that retiring cannot miss it.
+        # Counted before its thread starts, so that finish cannot miss it.
         connections.expect()
         start_thread(request, client_address)
 
     server.process_request = process_request
+    return server
 
-    os.write(ready_fd, CODE + served_code.encode() + b"\n" + READY)
-    # Until told to serve, the worker it replaces may still take connections. A SIGTERM
-    # meanwhile ends this one at once: it has none.
-    if read_line(0) != SERVE:
-        return 0
-    # The supervisor closing our stdin from now on means it is gone: do not outlive it.
-    threading.Thread(target=_exit_on_eof, daemon=True).start()
 
-    # A SIGTERM or SIGINT retires the worker. The handler only sets a flag (one that took
-    # a lock could interrupt its holder); the signal's byte on the wakeup pipe ends the wait
-    # for a connection at once, and is read before any accept, so that a retired worker
-    # takes none.
-    retiring = []
+def serve_until_signalled(server):
+    """Take connections until a SIGTERM or SIGINT retires the worker.
+
+    The handler only sets a flag (one that took a lock could interrupt its holder); the
+    signal's byte on the wakeup pipe ends the wait for a connection at once, and is read
+    before any accept, so that a retired worker takes none."""
+    signals_received = []
     signalled, wakeup = os.pipe()
     os.set_blocking(wakeup, False)
     signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda number, frame: retiring.append(number))
-    while not retiring:
+        signal.signal(signum, lambda number, frame: signals_received.append(number))
+    while not signals_received:
         readable, _, _ = select.select([server.socket, signalled], [], [])
         if signalled in readable:
             break
         server.handle_request()  # the connection, unless another worker took it first
+
+
+def stop_serving(server, connections, ready_fd):
+    """Retire: take no more connections, say so (RETIRED), and finish the open ones."""
     server.server_close()  # new connections go to the worker that replaces this one
     connections.stop_taking()
     os.write(ready_fd, RETIRED)
     os.close(ready_fd)
     connections.finish(retire_seconds())
-    return 0
 
 
 class Connections:
@@ -252,7 +277,8 @@ class Connections:
     def __init__(self):
         self.handlers = set()
         self.accepted = 0
-        self.retiring = False
+        # Set once the worker takes no more connections: each one closes after its answer.
+        self.closing = False
         self.changed = threading.Condition()
 
     def expect(self):
@@ -276,7 +302,7 @@ class Connections:
         """Close the idle connections at once: a client's next request then reaches the new
         code. A connection being answered closes once its answer is sent."""
         with self.changed:
-            self.retiring = True
+            self.closing = True
             self._close(lambda handler: handler.served and not handler.busy)
 
     def finish(self, timeout):
@@ -543,7 +569,7 @@ class Supervisor:
         self.active = None
         self.spare = self._new_worker()
         # Replaced workers finishing their requests: a swap never waits for them.
-        self.retiring = []
+        self.replaced = []
 
     def _new_worker(self):
         return Worker(self.listener, debugged=self.debugging_workers)
@@ -573,7 +599,7 @@ class Supervisor:
         # takes no connection. Those that come meanwhile wait in the socket's queue.
         if self.active is not None:
             self.active.hand_over(self.wakeups)
-            self.retiring.append(self.active)
+            self.replaced.append(self.active)
         self.active = worker
         if not self.wakeups.stopping:
             worker.serve()
@@ -582,7 +608,7 @@ class Supervisor:
     def reap(self):
         """Forget the replaced workers that have stopped; end those past their time."""
         grace = retire_seconds()
-        self.retiring = [worker for worker in self.retiring if not worker.reap(grace)]
+        self.replaced = [worker for worker in self.replaced if not worker.reap(grace)]
 
     def _held(self, worker):
         """Say that the debugger holds worker, and start the next ones without it."""
@@ -659,7 +685,7 @@ class Supervisor:
 
     def stop(self):
         """End every worker at once (see end)."""
-        end([worker for worker in (self.spare, *self.retiring, self.active) if worker is not None])
+        end([worker for worker in (self.spare, *self.replaced, self.active) if worker is not None])
 
 
 def watch(supervisor, watch_dir):

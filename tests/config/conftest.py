@@ -3,13 +3,14 @@
 import pytest
 
 from harness.files import load_yaml
-from tests.support.files import MANIFEST_PATHS, load_dockerfile, load_manifests
+from scripts.project import MANIFESTS
+from tests.support.files import load_dockerfile, load_manifests
 from tests.support.real_tools import TiltResult, skaffold_config, tiltfile_result
 
 @pytest.fixture(scope="session")
 def manifests():
     """{kind: resource} for the manifests in k8s/."""
-    return load_manifests(MANIFEST_PATHS)
+    return load_manifests(MANIFESTS)
 
 
 @pytest.fixture(scope="session")

@@ -21,48 +21,6 @@ def routes():
     return {rule.rule for rule in create_app({"TESTING": True}).url_map.iter_rules() if "GET" in rule.methods}
 
 
-def container_port(container, name):
-    """The containerPort of the named port."""
-    (port,) = [p["containerPort"] for p in container["ports"] if p["name"] == name]
-    return port
-
-
-def test_image_name_is_the_same_everywhere(skaffold, tilt, container):
-    assert skaffold["build"]["artifacts"][0]["image"] == tilt.image("flask-app")["selector"] == container["image"]
-    assert [t["image"] for t in skaffold["test"]] == [container["image"]]
-
-
-def test_ports_agree(manifests, container, skaffold, tilt, dockerfile):
-    port = container_port(container, "http")
-    env = {item["name"]: item.get("value") for item in container["env"]}
-    service_port = manifests["Service"]["spec"]["ports"][0]
-    backend = manifests["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert int(env["PORT"]) == port
-    assert service_port["targetPort"] == "http"
-    assert service_port["port"] == backend["port"]["number"] == skaffold["portForward"][0]["port"]
-    (forward,) = tilt.deploy("flask-app")["portForwardTemplateSpec"]["forwards"]
-    assert forward["localPort"] == service_port["port"]
-    for target in ("dev", "prod"):
-        assert dockerfile.stages[target].last("EXPOSE") == str(port), target
-
-
-def test_labels_and_selectors_agree(manifests):
-    deployment, service = manifests["Deployment"], manifests["Service"]
-    labels = deployment["spec"]["template"]["metadata"]["labels"]
-    assert deployment["spec"]["selector"]["matchLabels"] == labels
-    assert service["spec"]["selector"] == labels
-    assert manifests["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"] == labels
-    for resource in manifests.values():
-        assert resource["metadata"]["labels"]["app"] == labels["app"], resource["kind"]
-
-
-def test_service_name_agrees(manifests, skaffold):
-    name = manifests["Service"]["metadata"]["name"]
-    backend = manifests["Ingress"]["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-    assert backend["name"] == name
-    assert skaffold["portForward"][0]["resourceName"] == name
-
-
 def test_tilt_attaches_the_ingress_and_the_budget_to_the_workload(manifests, tilt):
     attached = tilt.objects(manifests["Deployment"]["metadata"]["name"])
     for kind in ("Ingress", "PodDisruptionBudget"):

@@ -5,8 +5,7 @@ import pytest
 import yaml
 from kubernetes_validate.utils import all_versions
 
-from scripts.project import REPO
-from tests.support.files import MANIFEST_PATHS
+from scripts.project import MANIFESTS, REPO
 
 OLDEST_SUPPORTED = (1, 30)
 VERSIONS = sorted(
@@ -21,7 +20,7 @@ def test_every_minor_version_from_1_30_is_checked():
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize("path", MANIFEST_PATHS)
+@pytest.mark.parametrize("path", MANIFESTS)
 def test_manifest_is_valid_and_has_no_unknown_fields(path, version):
     resource = yaml.safe_load((REPO / path).read_text())
     kubernetes_validate.validate(resource, version, strict=True)
@@ -34,7 +33,7 @@ def test_strict_validation_rejects_an_unknown_field(deployment):
 
 
 def test_each_manifest_opens_with_a_comment_saying_what_it_defines():
-    for path in MANIFEST_PATHS:
+    for path in MANIFESTS:
         assert (REPO / path).read_text().startswith("# "), path
 
 

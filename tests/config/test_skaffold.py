@@ -5,8 +5,8 @@ import os
 import pytest
 
 from harness.files import command_words
-from scripts.project import REPO
-from tests.support.files import MANIFEST_PATHS, skaffold_profile
+from scripts.project import MANIFESTS, REPO
+from tests.support.files import skaffold_profile
 from tests.support.real_tools import run_tool, skaffold_config, skaffold_rendered
 
 
@@ -21,6 +21,20 @@ def test_skaffold_refuses_an_unknown_field(tmp_path):
     broken.write_text((REPO / "skaffold.yaml").read_text().replace("target: prod", "targt: prod"))
     code, _, err = run_tool("skaffold", "diagnose", "--yaml-only", "--filename", str(broken), check=False)
     assert code != 0 and "field targt not found" in err
+
+
+def test_a_reordered_manifest_list_fails_the_profiles_that_leave_one_out(tmp_path):
+    """The debug and remote profiles remove a manifest by its position: reordered, the list
+    fails them rather than losing another manifest."""
+    text = (REPO / "skaffold.yaml").read_text()
+    listed = "".join(f"    - {path}\n" for path in MANIFESTS)
+    assert listed in text
+    reordered = tmp_path / "skaffold.yaml"
+    reordered.write_text(text.replace(listed, "".join(f"    - {path}\n" for path in reversed(MANIFESTS))))
+    for profile in ("debug", "remote"):
+        code, _, err = run_tool("skaffold", "diagnose", "-p", profile, "--yaml-only", "--filename", str(reordered),
+                                check=False)
+        assert code != 0 and f'applying profile "{profile}": invalid path' in err, profile
 
 
 def test_it_is_the_current_schema_with_nothing_to_upgrade():
@@ -65,7 +79,7 @@ def test_skaffold_debug_is_the_dev_loop_on_the_debug_image_without_the_budget(sk
     assert artifact["sync"] == skaffold_dev["build"]["artifacts"][0]["sync"]
     assert debug["deploy"]["kubectl"]["hooks"] == skaffold_dev["deploy"]["kubectl"]["hooks"]
     kept = [os.path.relpath(path, REPO) for path in debug["manifests"]["rawYaml"]]
-    assert kept == [path for path in MANIFEST_PATHS if path != "k8s/pdb.yaml"]
+    assert kept == [path for path in MANIFESTS if path != "k8s/pdb.yaml"]
 
 
 def test_a_local_base_image_is_passed_to_the_build_when_set(skaffold):
@@ -91,7 +105,7 @@ def test_remote_profile_pushes_under_a_tag_of_its_inputs():
 def test_on_a_shared_cluster_no_ingress_claims_every_host_and_nothing_waits_for_a_controller(profiles, left_out):
     config = skaffold_config(*profiles)
     kept = [os.path.relpath(path, REPO) for path in config["manifests"]["rawYaml"]]
-    assert kept == [path for path in MANIFEST_PATHS if path not in left_out]
+    assert kept == [path for path in MANIFESTS if path not in left_out]
     hooks = config["deploy"]["kubectl"].get("hooks") or {}
     assert "before" not in hooks
     # The dev loop keeps the resync companion, which heals replaced pods there too.
@@ -100,7 +114,7 @@ def test_on_a_shared_cluster_no_ingress_claims_every_host_and_nothing_waits_for_
 
 
 def test_deploys_the_raw_manifests_with_kubectl_in_a_named_namespace(skaffold):
-    assert [os.path.relpath(path, REPO) for path in skaffold["manifests"]["rawYaml"]] == list(MANIFEST_PATHS)
+    assert [os.path.relpath(path, REPO) for path in skaffold["manifests"]["rawYaml"]] == list(MANIFESTS)
     assert skaffold["deploy"]["kubectl"]["defaultNamespace"] == "default"
 
 

@@ -9,10 +9,6 @@ import yaml
 import serve
 from scripts.project import REPO
 
-# The manifests that Skaffold and Tilt deploy, in the order they apply them.
-MANIFEST_PATHS = ("k8s/deployment.yaml", "k8s/service.yaml", "k8s/ingress.yaml", "k8s/pdb.yaml")
-
-
 def load_manifests(paths):
     """{kind: resource} for the manifests at paths (one resource per file)."""
     resources = {}
