@@ -59,7 +59,7 @@ SKAFFOLD_VARIANTS = {
 }
 # A pod deleted or a container restarted, in turn (figure 12).
 FAULTS = int(os.environ.get("BENCH_CLUSTER_FAULTS", "10"))
-# How long 127.0.0.1:5000 may stay down in a rolling restart before it counts as lost.
+# How long USER_URL may stay down in a rolling restart before it counts as lost.
 OUTAGE_LIMIT = 60.0
 # How long after the last pod a confirmation line may come before the save counts as unsaid.
 LINE_WAIT = 5.0
@@ -288,7 +288,7 @@ def dependency_changes(workspace):
 
 
 def rollout_outage():
-    """The longest time 127.0.0.1:5000 (the tool's port-forward of the Service) did not answer
+    """The longest time USER_URL (the tool's port-forward of the Service) did not answer
     while every pod was replaced by `kubectl rollout restart`, asked every 0.05 s until the
     rollout is done and the address answered again."""
     kube.kubectl("rollout", "restart", f"deployment/{APP}")
@@ -461,14 +461,14 @@ def run(images=None):
         print(f"9. the same save by rebuild + rollout (skaffold run, {REBUILDS} saves)")
         results["rebuild"] = rebuild_and_rollout(workspace)
         print(f"   {'skaffold run':<22} {seconds(results['rebuild']['seconds'])}")
-        print("10. start-up to the first 200 on 127.0.0.1:5000 (cluster running, image cache warm), and a save "
+        print(f"10. start-up to the first 200 on {USER_URL} (cluster running, image cache warm), and a save "
               "made the moment the first 3 pods are ready, until every pod serves it: above")
         print(f"12. a container that starts after the build ({FAULTS} faults: a pod deleted, a container "
               "restarted, in turn) -> it serves the latest save")
         for name, result in (("skaffold dev (make dev)", results["skaffold dev"]["poll 100 ms"]["heal"]),
                              ("tilt up", results["tilt up"]["heal"])):
             outage = result["rollout_outage"]
-            print(line(name, result) + "\n   " + " " * 22 + "127.0.0.1:5000 through a rollout restart: longest outage "
+            print(line(name, result) + "\n   " + " " * 22 + f"{USER_URL} through a rollout restart: longest outage "
                   + ("over a minute (lost)" if outage is None else f"{outage:.2f} s"))
         print(f"15. a dependency changed with uv in the running loop -> every pod imports it ({DEPENDENCY_CHANGES} "
               f"times `uv add {PACKAGE}`, then `uv remove`)")
