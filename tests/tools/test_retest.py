@@ -1,11 +1,14 @@
 """scripts/retest.py: the unit tests rerun after each save, beside the loop, with a stand-in
 `make test-unit` (a Makefile of the test's own)."""
 
+import os
+import shutil
 import threading
 import time
 
 import pytest
 
+from harness.http import wait_until
 from harness.processes import group_members
 from scripts import retest as retest_module
 
@@ -34,6 +37,21 @@ def test_a_failing_run_shows_the_end_of_its_report(retest, tmp_path):
     assert lines[0].endswith("(make --no-print-directory test-unit):")
     assert lines[-1] == "  1 failed, 4 passed"
     assert len(lines) == 1 + retest.FAILURE_LINES and "  line 39" in lines
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE") or not shutil.which("chrt"), reason="Linux's idle class")
+def test_the_tests_get_only_the_cpu_time_nothing_else_wants(retest, tmp_path):
+    started = tmp_path / "started"
+    tests = retest.Retest(project(tmp_path, f"touch {started}; sleep 30"), print)
+    running = threading.Thread(target=tests.run)
+    running.start()
+    try:
+        wait_until(started.exists, 30, what="the run starting")
+        members = group_members(tests.process.pid)
+        assert members and all(os.sched_getscheduler(pid) == os.SCHED_IDLE for pid in members), members
+    finally:
+        tests.stop()
+        running.join()
 
 
 def test_saves_during_a_run_get_one_run_after_it(retest, tmp_path):
