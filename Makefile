@@ -170,7 +170,7 @@ tools-mod: ## Regenerate hack/tools/*/go.mod after a version changes in versions
 ##@ Test
 
 .PHONY: test
-test: venv ## Run every test layer: unit, config, server, container, hardening and e2e.
+test: venv ## Run every test layer: unit, config, tools, bench, server, container, hardening and e2e.
 	$(PYTEST)
 
 .PHONY: test-unit
