@@ -201,13 +201,13 @@ lock: | $(UV) ## Resolve pyproject.toml into uv.lock after a hand edit (uv add/r
 ##@ Benchmarks
 
 .PHONY: bench
-bench: venv ## Measure edit-to-live, the test gate, throughput, image weight and builds (bench-results/).
+bench: venv ## Measure edit-to-live, the test gate, throughput, image weight and builds (bench-results/); deploys to the current cluster for many minutes.
 	@$(call require,docker,Install Docker: https://docs.docker.com/get-docker/)
 	$(VENV)/bin/python -m bench
 
 ##@ Cleanup
 
 .PHONY: clean
-clean: ## Remove the virtualenv, Python caches and benchmark results.
+clean: ## Remove the virtualenv, Python caches and benchmark results (./bin, the fetched tools, stays).
 	rm -rf $(VENV) .pytest_cache .hypothesis bench-results
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
