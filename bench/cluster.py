@@ -106,8 +106,12 @@ class SkaffoldSteps:
         threading.Thread(target=read, daemon=True).start()
 
     def __call__(self, saved, live):
-        noticed = next(start for start in self.times["InProgress"] if start >= saved)
-        copied = next(end for end in self.times["Succeeded"] if end >= noticed)
+        """The save's split, or None where a record of it has not arrived: on a busy machine the
+        event stream can lag behind the pods, and the save still counts, without its split."""
+        noticed = next((start for start in self.times["InProgress"] if start >= saved), None)
+        copied = next((end for end in self.times["Succeeded"] if noticed is not None and end >= noticed), None)
+        if copied is None:
+            return None
         return {"notice": noticed - saved, "copy": copied - noticed, "reload": live - copied}
 
 

@@ -58,6 +58,13 @@ def test_skaffold_steps_split_a_save_at_the_start_and_the_end_of_its_dev_loop():
     assert steps(10.0, 11.0) == {"notice": 0.25, "copy": 0.5, "reload": 0.25}
 
 
+def test_a_save_whose_end_of_copy_has_not_arrived_has_no_split():
+    steps = SkaffoldSteps()
+    steps.times = {"InProgress": [5.0, 10.25], "Succeeded": [5.5]}
+    assert steps(10.0, 11.0) is None
+    assert steps(12.0, 13.0) is None
+
+
 def test_cpu_of_a_process_that_ends_in_the_window_is_left_out():
     # It has used 0.3 s of CPU when the window opens, and ends inside it: subtracting what it had
     # used would make the figure negative.
