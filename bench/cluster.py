@@ -29,12 +29,12 @@ from pathlib import Path
 
 from bench.live_lines import LiveLines
 from bench.stats import seconds, summary
-from harness import kube
+from harness import kube, loop
 from harness.dependencies import OLDER, PACKAGE, declarations_kept, run_uv, wait_for_every_pod_to_import
 from harness.edits import views_answering
 from harness.http import answers, seconds_until, wait_until
 from harness.kube import cluster_problem, forwards_to_each, leftovers, wait_for_every_pod, wait_for_ready_pods
-from harness.loop import Background, copy_project, run, tool_env
+from harness.loop import Background, copy_project, tool_env
 from harness.processes import cpu_seconds_used, tree
 from harness.servers import free_port
 from scripts.project import APP, APP_PORT, REPO
@@ -127,7 +127,7 @@ class TiltSteps:
 
     def builds_since(self, saved):
         """(start, finish) of each build in Tilt's history that started after saved."""
-        shown = run("tilt", "get", "uiresource", APP, "--output", "json", "--port", str(self.port))
+        shown = loop.run("tilt", "get", "uiresource", APP, "--output", "json", "--port", str(self.port))
         builds = [(wall(build["startTime"]), wall(build["finishTime"]))
                   for build in json.loads(shown)["status"].get("buildHistory", [])]
         return [build for build in builds if build[0] >= saved]
@@ -369,7 +369,7 @@ def tilt_up(workspace, logs):
     """One `tilt up` session; `tilt down` deletes what it deployed."""
     def stop(up):
         up.kill()
-        run("tilt", "down", cwd=workspace, env=tool_env())
+        loop.run("tilt", "down", cwd=workspace, env=tool_env())
 
     # --stream: its log, the live lines of flask-app's included, in its output, as Skaffold's.
     return session(["tilt", "up", "--stream"], workspace, logs / "tilt.log", TiltSteps(), stop, faults=True)
@@ -383,12 +383,12 @@ def rebuild_and_rollout(workspace, flags=(), env=None, namespace="default"):
     views = workspace / "app" / "views.py"
     original, times = views.read_text(), []
     try:
-        run("skaffold", "run", *flags, "--status-check=true", cwd=workspace, env=env, timeout=START_TIMEOUT)
+        loop.run("skaffold", "run", *flags, "--status-check=true", cwd=workspace, env=env, timeout=START_TIMEOUT)
         for number in range(REBUILDS):
             athlete = f"rebuild {number}"
             started = time.perf_counter()
             views.write_text(views_answering(athlete))
-            run("skaffold", "run", *flags, "--status-check=true", "--skip-tests", cwd=workspace, env=env,
+            loop.run("skaffold", "run", *flags, "--status-check=true", "--skip-tests", cwd=workspace, env=env,
                      timeout=START_TIMEOUT)
             with forwards_to_each(wait_for_ready_pods(3, 120, namespace=namespace), namespace=namespace) as urls:
                 if all_pods_serve(urls, athlete, time.perf_counter()) is None:
@@ -396,7 +396,7 @@ def rebuild_and_rollout(workspace, flags=(), env=None, namespace="default"):
             times.append(time.perf_counter() - started)
     finally:
         views.write_text(original)
-        run("skaffold", "delete", *flags, cwd=workspace, env=env)
+        loop.run("skaffold", "delete", *flags, cwd=workspace, env=env)
         wait_gone()
     return {"seconds": summary(times), "samples": times}
 
@@ -406,7 +406,7 @@ def gate_cost(workspace):
     times = []
     for _ in range(10):
         started = time.perf_counter()
-        run("make", "test-unit", cwd=workspace, env=tool_env())
+        loop.run("make", "test-unit", cwd=workspace, env=tool_env())
         times.append(time.perf_counter() - started)
     return {"seconds": summary(times)}
 

@@ -13,7 +13,7 @@ import pytest
 
 from harness import loop
 from harness.http import wait_until
-from harness.kube import cluster_problem, port_forward, wait_for_ready_pods
+from harness.kube import cluster_problem, wait_for_ready_pods
 from harness.loop import Background, copy_project
 from harness.servers import free_port
 from tests.support import kube
