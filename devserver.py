@@ -5,9 +5,9 @@ Run it as ``python -m devserver``. It reads HOST (default 0.0.0.0), PORT (defaul
 
 Why not Werkzeug's reloader: it starts a new interpreter after each change, so
 every reload pays Python's start-up and Flask's imports (about 0.45 s on our
-machines). Here the supervisor owns the listening socket and always keeps spare
-workers (SPARES) that have already imported Flask and Werkzeug and wait to be told
-to go. On a change the supervisor wakes a spare, which imports the app from
+machines). Here the supervisor owns the listening socket and always keeps a
+spare worker that has already imported Flask and Werkzeug and waits to be told
+to go. On a change the supervisor wakes the spare, which imports the app from
 disk; then it retires the old worker, which stops taking connections, closes its
 idle ones and finishes the requests it is answering, and only once it has stopped
 taking them does the new worker take connections on the inherited socket (those
@@ -50,11 +50,6 @@ CODE_CHANGING = "changing"
 # The same digest as the whole answer, from the worker itself: the loop asks every pod for it
 # after a save, and the app never sees (or logs) these requests.
 CODE_PATH = "/devserver/code"
-# Workers kept warm beside the serving one. One is started at each swap, and under the pod's
-# CPU limit it takes longer to import Flask than a person takes to save again after seeing
-# a save live; with two, the next swap takes the one started a swap earlier. Under a
-# debugger, one: each is another process in the IDE's list.
-SPARES = 2
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
 # A retired worker finishes the requests it answers within this.
@@ -564,7 +559,7 @@ def end(workers):
 
 
 class Supervisor:
-    """Keeps one worker serving and spares warm; swaps in a spare when code changes."""
+    """Keeps one worker serving and one spare warm; swaps them when code changes."""
 
     def __init__(self, listener, wakeups):
         self.listener = listener
@@ -572,8 +567,7 @@ class Supervisor:
         # Whether new workers run under the debugger: not while its client leaves them held.
         self.debugging_workers = True
         self.active = None
-        # The first is the one the first swap takes; the rest start once it serves.
-        self.spares = [self._new_worker()]
+        self.spare = self._new_worker()
         # Replaced workers finishing their requests: a swap never waits for them.
         self.replaced = []
 
@@ -586,15 +580,16 @@ class Supervisor:
         Return whether the new code serves; if it does not (a syntax error, say),
         the old worker goes on serving the previous version.
         """
-        self.spares = [spare for spare in self.spares if spare.alive()] or [self._new_worker()]
-        worker = self.spares.pop(0)  # the oldest: the likeliest to be ready
+        if not self.spare.alive():
+            self.spare = self._new_worker()
+        worker, self.spare = self.spare, None
         serving = worker.start(self.wakeups)
         if worker.was_held and not self.wakeups.stopping:
             self._held(worker)
             worker = self._new_worker()
             serving = worker.start(self.wakeups)
-        while not self.wakeups.stopping and len(self.spares) < (1 if under_debugger() else SPARES):
-            self.spares.append(self._new_worker())
+        if not self.wakeups.stopping:
+            self.spare = self._new_worker()
         if not serving:
             return False
         if not worker.alive():
@@ -626,18 +621,17 @@ class Supervisor:
     def follow_the_debugger(self):
         """Under a debugger, keep the spare one that runs: replace a spare the debugger holds,
         and once the client that did not follow has gone, start spares under it again."""
-        if not under_debugger() or not self.spares:
+        if not under_debugger() or self.spare is None:
             return
-        spare = self.spares[0]
-        if spare.held():
-            self._held(spare)
+        if self.spare.held():
+            self._held(self.spare)
         elif self.debugging_workers or client_attached():
             return
         else:
             log("the debugger's client has disconnected: new workers run under the debugger again")
             self.debugging_workers = True
-        spare.stop()
-        self.spares[0] = self._new_worker()
+        self.spare.stop()
+        self.spare = self._new_worker()
 
     def on_change(self, path):
         """Note a change to a Python file (called from the watcher's thread)."""
@@ -691,7 +685,7 @@ class Supervisor:
 
     def stop(self):
         """End every worker at once (see end)."""
-        end([worker for worker in (*self.spares, *self.replaced, self.active) if worker is not None])
+        end([worker for worker in (self.spare, *self.replaced, self.active) if worker is not None])
 
 
 def watch(supervisor, watch_dir):
