@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 # devserver.py, at the project's root beside this package, holds the digest both sides compute.
 from devserver import CODE_PATH, code_digest
 
@@ -150,7 +151,7 @@ class Confirmer:
             if self.tree(self.work_dir) != saved:
                 return
             containers = self.pods()
-            answers = {pod: self._answer(namespace, pod) for namespace, pod, _, _ in containers}
+            answers = self._answers([(namespace, pod) for namespace, pod, _, _ in containers])
             late = [(namespace, pod, container) for namespace, pod, container, _ in containers
                     if answers[pod] != digest]
             elapsed = time.time() - started
@@ -167,6 +168,16 @@ class Confirmer:
                 self._copy_into(todo)
                 healed.update(pod for _, pod, _ in todo)
             time.sleep(ASK_EVERY_SECONDS)
+
+    def _answers(self, pods):
+        """{pod: what it serves} for every (namespace, pod), all asked at once: one after another,
+        a round of asks took the sum of their times, and the line came that much after the last
+        pod served the save (up to 0.3 s under Tilt, on a busy machine)."""
+        if len(pods) < 2:
+            return {pod: self._answer(namespace, pod) for namespace, pod in pods}
+        with ThreadPoolExecutor(max_workers=len(pods)) as asking:
+            served = asking.map(lambda entry: self._answer(*entry), pods)
+            return {pod: answer for (_, pod), answer in zip(pods, served)}
 
     def _answer(self, namespace, pod):
         try:

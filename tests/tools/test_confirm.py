@@ -114,6 +114,20 @@ def test_a_save_every_pod_serves_is_said_live_once(confirm, tree, follow):
     assert following.said == [line] and pods.copied == []
 
 
+def test_the_pods_are_asked_at_once(confirm, tree, follow):
+    # Each ask waits for the other two: asked one after another, the first would wait alone
+    # until the barrier broke, and no line would come.
+    pods = Pods(confirm, tree)
+    together = threading.Barrier(3, timeout=5)
+    asked = pods.ask
+    pods.ask = lambda namespace, pod: (together.wait(), asked(namespace, pod))[1]
+    following = follow(pods)
+    (tree / "app" / "views.py").write_text("ATHLETE = 'second'\n")
+    pods.sync_all()
+    [line] = following.wait_for_lines(1)
+    assert line.startswith("live: app/views.py in 3/3 pods, ")
+
+
 def test_no_line_until_the_last_pod_serves_the_save(confirm, tree, follow):
     pods = Pods(confirm, tree)
     following = follow(pods)
