@@ -5,9 +5,9 @@ Run it as ``python -m devserver``. It reads HOST (default 0.0.0.0), PORT (defaul
 
 Why not Werkzeug's reloader: it starts a new interpreter after each change, so
 every reload pays Python's start-up and Flask's imports (about 0.45 s on our
-machines). Here the supervisor owns the listening socket and always keeps a
-spare worker that has already imported Flask and Werkzeug and waits to be told
-to go. On a change the supervisor wakes the spare, which imports the app from
+machines). Here the supervisor owns the listening socket and always keeps spare
+workers (SPARES) that have already imported Flask and Werkzeug and wait to be told
+to go. On a change the supervisor wakes a spare, which imports the app from
 disk; then it retires the old worker, which stops taking connections, closes its
 idle ones and finishes the requests it is answering, and only once it has stopped
 taking them does the new worker take connections on the inherited socket (those
@@ -50,6 +50,14 @@ CODE_CHANGING = "changing"
 # The same digest as the whole answer, from the worker itself: the loop asks every pod for it
 # after a save, and the app never sees (or logs) these requests.
 CODE_PATH = "/devserver/code"
+# Workers kept warm beside the serving one. Under the pod's CPU limit a spare takes longer to
+# import Flask than a person takes to save again after seeing a save live; with two, the next
+# swap takes the one that was warm before the last. Under a debugger, one: each is another
+# process in the IDE's list.
+SPARES = 2
+# A spare starts only once the youngest has imported for this long: two imports at once in a
+# container that has just started would slow the first, which its first synced save needs.
+SPARE_STAGGER_SECONDS = 1.0
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
 # A retired worker finishes the requests it answers within this.
@@ -559,7 +567,7 @@ def end(workers):
 
 
 class Supervisor:
-    """Keeps one worker serving and one spare warm; swaps them when code changes."""
+    """Keeps one worker serving and spares warm; swaps in a spare when code changes."""
 
     def __init__(self, listener, wakeups):
         self.listener = listener
@@ -567,7 +575,8 @@ class Supervisor:
         # Whether new workers run under the debugger: not while its client leaves them held.
         self.debugging_workers = True
         self.active = None
-        self.spare = self._new_worker()
+        # The first is the one the first swap takes; the rest start one by one (top_up).
+        self.spares = [self._new_worker()]
         # Replaced workers finishing their requests: a swap never waits for them.
         self.replaced = []
 
@@ -580,16 +589,15 @@ class Supervisor:
         Return whether the new code serves; if it does not (a syntax error, say),
         the old worker goes on serving the previous version.
         """
-        if not self.spare.alive():
-            self.spare = self._new_worker()
-        worker, self.spare = self.spare, None
+        self.spares = [spare for spare in self.spares if spare.alive()] or [self._new_worker()]
+        worker = self.spares.pop(0)  # the oldest: the likeliest to be ready
         serving = worker.start(self.wakeups)
         if worker.was_held and not self.wakeups.stopping:
             self._held(worker)
             worker = self._new_worker()
             serving = worker.start(self.wakeups)
-        if not self.wakeups.stopping:
-            self.spare = self._new_worker()
+        if not self.spares and not self.wakeups.stopping:
+            self.spares.append(self._new_worker())
         if not serving:
             return False
         if not worker.alive():
@@ -604,6 +612,14 @@ class Supervisor:
         if not self.wakeups.stopping:
             worker.serve()
         return True
+
+    def top_up(self):
+        """Start one more spare where fewer than SPARES are warm, once the youngest has had
+        SPARE_STAGGER_SECONDS to import (one spare under a debugger: swap keeps it)."""
+        wanted = 1 if under_debugger() else SPARES
+        youngest = max((spare.started_at for spare in self.spares), default=0)
+        if len(self.spares) < wanted and time.monotonic() - youngest >= SPARE_STAGGER_SECONDS:
+            self.spares.append(self._new_worker())
 
     def reap(self):
         """Forget the replaced workers that have stopped; end those past their time."""
@@ -621,17 +637,18 @@ class Supervisor:
     def follow_the_debugger(self):
         """Under a debugger, keep the spare one that runs: replace a spare the debugger holds,
         and once the client that did not follow has gone, start spares under it again."""
-        if not under_debugger() or self.spare is None:
+        if not under_debugger() or not self.spares:
             return
-        if self.spare.held():
-            self._held(self.spare)
+        spare = self.spares[0]
+        if spare.held():
+            self._held(spare)
         elif self.debugging_workers or client_attached():
             return
         else:
             log("the debugger's client has disconnected: new workers run under the debugger again")
             self.debugging_workers = True
-        self.spare.stop()
-        self.spare = self._new_worker()
+        spare.stop()
+        self.spares[0] = self._new_worker()
 
     def on_change(self, path):
         """Note a change to a Python file (called from the watcher's thread)."""
@@ -664,6 +681,7 @@ class Supervisor:
             self.wakeups.wait(0.5)
             self.reap()
             self.follow_the_debugger()
+            self.top_up()
             if self.wakeups.take_change():
                 self._settle()
                 if self.wakeups.stopping:
@@ -685,7 +703,7 @@ class Supervisor:
 
     def stop(self):
         """End every worker at once (see end)."""
-        end([worker for worker in (self.spare, *self.replaced, self.active) if worker is not None])
+        end([worker for worker in (*self.spares, *self.replaced, self.active) if worker is not None])
 
 
 def watch(supervisor, watch_dir):

@@ -8,7 +8,8 @@ import pytest
 
 from harness.edits import broken_views, views_answering
 from harness.http import answers, request, wait_until
-from harness.processes import fd_flags, socket_fds
+from devserver import SPARES
+from harness.processes import children, fd_flags, socket_fds
 from harness.servers import DEV_COMMAND, Server, running
 from tests.support.contract import check_contract
 
@@ -60,6 +61,24 @@ def test_code_copied_in_while_the_first_worker_imports_it_is_loaded_again(source
         assert "the code changed while it started; loading it again" in server.output()
     finally:
         assert server.stop() == 0
+
+
+def test_a_save_made_as_soon_as_the_previous_one_is_live_takes_a_spare_warm_before_both(source):
+    """A person saves again the moment a save is live. The spare started by that swap is still
+    importing Flask (under a pod's CPU limit, longer than the next copy takes), so the next swap
+    must take a spare that was warm before the first save."""
+    with running(DEV_COMMAND, source) as server:
+        def workers():
+            return set(children(server.process.pid))
+
+        wait_until(lambda: len(workers()) == 1 + SPARES, RELOAD_TIMEOUT, what="the serving worker and its spares")
+        warm_before = workers()
+        for athlete in ("First Save", "Next Save"):
+            (source / "app" / "views.py").write_text(views_answering(athlete))
+            wait_until(lambda: answers(server.url, "/", {"athlete": athlete}), RELOAD_TIMEOUT, what=athlete)
+        # The replaced workers end once idle; then the one serving is the only one from before.
+        wait_until(lambda: len(workers()) == 1 + SPARES, RELOAD_TIMEOUT, what="the replaced workers ending")
+        assert len(warm_before & workers()) == 1, "the next save waited for a spare started by the first"
 
 
 def test_changes_to_other_files_do_not_reload(source):
