@@ -30,7 +30,7 @@ SCRIPTS := $(PYTHON) -m scripts
 # test run's caches or a tool writing into .venv/ holds back every save; polling never looks
 # at those. Its default interval, 1000 ms, is most of the time from a save to every pod
 # serving it; at 100 ms Skaffold uses about 6 % of one core while idle, against 0.1 % for
-# notify (docs/performance.md: which trigger).
+# notify (docs/explanation/performance.md: which trigger).
 WATCH_POLL_MS ?= 100
 WATCH_FLAGS := --trigger=polling --watch-poll-interval=$(WATCH_POLL_MS)
 # The tool made sure of, then the loop; a closed terminal ends it as Ctrl-C does, deployment
@@ -42,7 +42,7 @@ INGRESS_URL ?=
 # minikube; `minikube` always starts minikube (scripts/cluster.py).
 CLUSTER ?=
 export INGRESS_URL MINIKUBE_PROFILE CLUSTER
-# A team loop on a shared cluster (docs/team.md): set REGISTRY, where the image is pushed and the
+# A team loop on a shared cluster (docs/how-to/team.md): set REGISTRY, where the image is pushed and the
 # cluster pulls it from, and the loop runs on KUBE_CONTEXT (default: the current context, fixed
 # when make starts) in NAMESPACE (default: your login name made a namespace name).
 REGISTRY ?=
@@ -132,7 +132,7 @@ team-namespace: ## Cluster admin, once per developer: NAMESPACE=NAME DEVELOPER=U
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
 	@$(call require,curl,Install curl from your package manager.)
-	@if [ -n "$(REGISTRY)" ]; then echo "make curl: a team loop deploys no Ingress (docs/team.md): your app" \
+	@if [ -n "$(REGISTRY)" ]; then echo "make curl: a team loop deploys no Ingress (docs/how-to/team.md): your app" \
 	  "answers on the loop's port-forward, e.g. curl http://127.0.0.1:5000/" >&2; exit 2; fi
 	@$(SCRIPTS) curl
 

@@ -631,7 +631,7 @@ class Supervisor:
         log(f"worker {worker.process.pid} is held by the debugger: the client attached to it does not"
             f" follow new processes (it has not attached to this one in {HELD_SECONDS} s); new workers"
             f" run without the debugger, so breakpoints stop only in code loaded before, until the"
-            f" client disconnects (docs/debugging.md)")
+            f" client disconnects (docs/how-to/debugging.md)")
         self.debugging_workers = False
 
     def follow_the_debugger(self):

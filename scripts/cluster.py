@@ -15,7 +15,7 @@ cluster and build into it without a registry, and its API server answers. Otherw
 loop starts minikube (scripts/minikube.py), as it always did; CLUSTER=minikube forces that.
 A remote context is used only for a team loop, which REGISTRY asks for: the image goes
 through that registry, and everything deploys into the developer's own namespace, on the
-context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/team.md).
+context KUBE_CONTEXT (the Makefile sets it to the current one) (docs/how-to/team.md).
 """
 
 import json
@@ -148,7 +148,7 @@ def choose(environment=os.environ):
     if not local_to_skaffold and not local_to_tilt:
         return Choice("stop", f"the current context {context.name} ({context.server or 'no server'}) is not a "
                               "local cluster: to run the loop there, through a registry the cluster pulls from, "
-                              "set it (make dev REGISTRY=registry.example.com/team, docs/team.md); to start "
+                              "set it (make dev REGISTRY=registry.example.com/team, docs/how-to/team.md); to start "
                               "minikube instead, run CLUSTER=minikube make dev", context.name)
     if not answers():
         return Choice("minikube", f"the current context {context.name} is a local cluster that does not "
@@ -162,7 +162,7 @@ def choose(environment=os.environ):
                                  "(build.local.push: false)", context.name)
     return Choice("stop", f"the current context {context.name} is a local cluster whose nodes do not run on "
                           "Docker, so an image built here does not reach them without a registry: use the "
-                          "remote profile with a registry it pulls from (docs/clusters.md, A real cluster), or run "
+                          "remote profile with a registry it pulls from (docs/explanation/clusters.md, A real cluster), or run "
                           "CLUSTER=minikube make dev", context.name)
 
 

@@ -10,7 +10,7 @@ Usage (the cluster admin's one-time step for each developer, `make team-namespac
 Everything a team loop deploys goes into NAMESPACE, by default the login name made a DNS
 label. The loop deploys into, and `make down` deletes from, only a namespace that carries
 the loop's label: one it created, or one the cluster admin made for a developer
-(docs/team.md). A namespace without it (default, kube-system, a namespace of the team's
+(docs/how-to/team.md). A namespace without it (default, kube-system, a namespace of the team's
 services) is refused whatever the identity may do there, so a mistyped NAMESPACE never
 touches what is not a developer's; and one whose recorded owner is another identity (as
 `kubectl auth whoami` tells) is refused too, so a developer with wide rights never touches
@@ -28,13 +28,13 @@ from .project import REPO
 
 LABEL = "app.kubernetes.io/managed-by"
 LOOP = "favorite-athlete-loop"
-# Pods in it must meet Pod Security "restricted", as the app's do (docs/security.md).
+# Pods in it must meet Pod Security "restricted", as the app's do (docs/explanation/security.md).
 LABELS = {LABEL: LOOP, "pod-security.kubernetes.io/enforce": "restricted"}
 # Whose it is: the username (or group:NAME) that created it or that the admin bound the Role to.
 OWNER = "favorite-athlete/developer"
 RESERVED = ("default", "kube-system", "kube-public", "kube-node-lease")
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-HOW_TO_GET_ONE = "docs/team.md, the admin's one-time step"
+HOW_TO_GET_ONE = "docs/how-to/team.md, the admin's one-time step"
 ROLE = REPO / "k8s" / "team" / "developer-role.yaml"
 ROLE_NAME = "favorite-athlete-developer"
 

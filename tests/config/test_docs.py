@@ -9,7 +9,7 @@ import pytest
 from scripts.project import REPO
 
 README = REPO / "README.md"
-DOCS = sorted((REPO / "docs").glob("*.md"))
+DOCS = sorted((REPO / "docs").rglob("*.md"))
 
 # About two screens: the quick start, the other commands, how the loop works and the links to
 # docs/ fit in well under this. A README that outgrows it is growing a section that belongs
@@ -112,16 +112,17 @@ def test_every_page_of_docs_is_linked_from_the_readme():
     linked = {(REPO / target.partition("#")[0]).resolve() for target in links(README.read_text())
               if is_relative(target)}
     assert DOCS, "docs/ holds no page"
-    assert [page.name for page in DOCS if page.resolve() not in linked] == []
+    assert [str(page.relative_to(REPO)) for page in DOCS if page.resolve() not in linked] == []
 
 
-@pytest.mark.parametrize("page", DOCS, ids=lambda page: page.name)
+@pytest.mark.parametrize("page", DOCS, ids=lambda page: str(page.relative_to(REPO)))
 def test_every_doc_opens_with_its_title_and_a_way_back_to_the_readme(page):
     """A reader who lands on a page from a search sees what it holds and where it belongs."""
     title, blank, *rest = page.read_text().splitlines()
     opening = "\n".join(rest[:rest.index("")] if "" in rest else rest)
     assert title.startswith("# ") and blank == ""
-    assert any(target.partition("#")[0] == "../README.md" for target in links(opening)), opening
+    assert any((page.parent / target.partition("#")[0]).resolve() == README.resolve()
+               for target in links(opening) if is_relative(target)), opening
 
 
 def test_the_readme_stays_short():

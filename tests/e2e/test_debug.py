@@ -1,4 +1,4 @@
-"""`make debug` (Skaffold) and `make tilt-debug` (Tilt), as docs/debugging.md has
+"""`make debug` (Skaffold) and `make tilt-debug` (Tilt), as docs/how-to/debugging.md has
 a user run them: attach with the committed VS Code configuration to the port-forward on
 127.0.0.1, stop a request at a breakpoint in app/views.py, save, and stop in the new code
 without attaching again; a dependency changed with uv reaches the debug image; the pod still

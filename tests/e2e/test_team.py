@@ -1,4 +1,4 @@
-"""A team on one shared cluster (docs/team.md), through the README's commands: `make dev`,
+"""A team on one shared cluster (docs/how-to/team.md), through the README's commands: `make dev`,
 `make tilt` and `make down` with REGISTRY, on CI's cluster under its second context,
 team-shared, which neither Skaffold nor Tilt takes as local, and through CI's registry.
 
@@ -98,7 +98,7 @@ def developers(shared, tool_env, tmp_path_factory):
     alice = Developer("alice", copy_project(work / "alice"),
                       {**tool_env, "KUBECONFIG": str(kubeconfig_on(SHARED, work / "alice.kubeconfig"))})
     alice.env.pop("KUBE_CONTEXT", None)
-    # The admin's one-time step for bob, as docs/team.md gives it, then bob's identity: a
+    # The admin's one-time step for bob, as docs/how-to/team.md gives it, then bob's identity: a
     # ServiceAccount's token in a kubeconfig of its own.
     run("make", "team-namespace", "NAMESPACE=bob", "DEVELOPER=ServiceAccount:bob:bob", cwd=alice.workspace,
         env=tool_env)

@@ -94,7 +94,7 @@ def test_a_missing_namespace_that_cannot_be_created_points_at_the_admins_step(cl
     code, output, _ = team(cluster, "up", namespace="missing", NAMESPACE="alice", FAKE_CREATE_FORBIDDEN="1")
     assert code == 1
     assert "cluster: stopping: namespace alice does not exist and could not be created" in output
-    assert "docs/team.md" in output
+    assert "docs/how-to/team.md" in output
 
 
 @pytest.mark.parametrize("command", ["up", "check"])
@@ -154,7 +154,7 @@ def test_make_curl_of_a_team_loop_points_at_the_forward():
     result = subprocess.run(["make", "--no-print-directory", "curl", "REGISTRY=registry.example.com/team"], cwd=REPO,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert "make curl: a team loop deploys no Ingress (docs/team.md)" in result.stderr
+    assert "make curl: a team loop deploys no Ingress (docs/how-to/team.md)" in result.stderr
 
 
 @pytest.mark.parametrize(("target", "expected"), [
