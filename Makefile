@@ -42,8 +42,8 @@ INGRESS_URL ?=
 # minikube; `minikube` always starts minikube (scripts/cluster.py).
 CLUSTER ?=
 export INGRESS_URL MINIKUBE_PROFILE CLUSTER
-# A team loop on a shared cluster (docs/how-to/team.md): set REGISTRY, where the image is pushed and the
-# cluster pulls it from, and the loop runs on KUBE_CONTEXT (default: the current context, fixed
+# A team loop on a shared cluster (docs/how-to/team.md): set REGISTRY, where the image is pushed
+# and the cluster pulls it from, and the loop runs on KUBE_CONTEXT (default: the current context, fixed
 # when make starts) in NAMESPACE (default: your login name made a namespace name).
 REGISTRY ?=
 ifneq ($(REGISTRY),)
@@ -132,8 +132,8 @@ team-namespace: ## Cluster admin, once per developer: NAMESPACE=NAME DEVELOPER=U
 .PHONY: curl
 curl: ## GET / through the Ingress and show the JSON.
 	@$(call require,curl,Install curl from your package manager.)
-	@if [ -n "$(REGISTRY)" ]; then echo "make curl: a team loop deploys no Ingress (docs/how-to/team.md): your app" \
-	  "answers on the loop's port-forward, e.g. curl http://127.0.0.1:5000/" >&2; exit 2; fi
+	@if [ -n "$(REGISTRY)" ]; then echo "make curl: a team loop deploys no Ingress (docs/how-to/team.md):" \
+	  "your app answers on the loop's port-forward, e.g. curl http://127.0.0.1:5000/" >&2; exit 2; fi
 	@$(SCRIPTS) curl
 
 .PHONY: down

@@ -1,5 +1,5 @@
-"""Figure 14: a team loop (docs/how-to/team.md) beside the local one, in the same run. A save to every
-pod (Skaffold's sync, as in figure 7) and the same save by rebuild (pushed to the registry,
+"""Figure 14: a team loop (docs/how-to/team.md) beside the local one, in the same run. A save to
+every pod (Skaffold's sync, as in figure 7) and the same save by rebuild (pushed to the registry,
 pulled by the cluster, as figure 9 is without a registry), on a context that no tool takes as
 local; then the same two on the local context.
 

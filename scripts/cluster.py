@@ -148,8 +148,8 @@ def choose(environment=os.environ):
     if not local_to_skaffold and not local_to_tilt:
         return Choice("stop", f"the current context {context.name} ({context.server or 'no server'}) is not a "
                               "local cluster: to run the loop there, through a registry the cluster pulls from, "
-                              "set it (make dev REGISTRY=registry.example.com/team, docs/how-to/team.md); to start "
-                              "minikube instead, run CLUSTER=minikube make dev", context.name)
+                              "set it (make dev REGISTRY=registry.example.com/team, docs/how-to/team.md); "
+                              "to start minikube instead, run CLUSTER=minikube make dev", context.name)
     if not answers():
         return Choice("minikube", f"the current context {context.name} is a local cluster that does not "
                                   "answer (start it and run this again to use it)")
@@ -162,8 +162,8 @@ def choose(environment=os.environ):
                                  "(build.local.push: false)", context.name)
     return Choice("stop", f"the current context {context.name} is a local cluster whose nodes do not run on "
                           "Docker, so an image built here does not reach them without a registry: use the "
-                          "remote profile with a registry it pulls from (docs/explanation/clusters.md, A real cluster), or run "
-                          "CLUSTER=minikube make dev", context.name)
+                          "remote profile with a registry it pulls from (docs/explanation/clusters.md, "
+                          "A real cluster), or run CLUSTER=minikube make dev", context.name)
 
 
 def say(choice):

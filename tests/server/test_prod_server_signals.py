@@ -23,7 +23,8 @@ pytestmark = pytest.mark.server
 
 ROUNDS = int(os.environ.get("PROD_SIGNALS", "30"))
 SEED = int(os.environ.get("PROD_SIGNALS_SEED", str(random.randrange(1 << 32))))
-# About how long a worker takes to import the app on a 2-core machine (docs/explanation/security.md).
+# About how long a worker takes to import the app on a 2-core machine
+# (docs/explanation/security.md).
 IMPORT_SECONDS = 0.4
 
 
