@@ -79,10 +79,10 @@ $ not a console block
 
 
 def test_commands_are_read_with_their_continuations_and_reasons():
-    assert [(found.text, found.not_run_because, found.line) for found in commands(PAGE)] == [
-        ("open -a Docker", "it needs macOS", 5),
-        ("make dev", None, 11),
-        ("curl -s http://localhost:5000/", None, 13),
+    assert [(found.text, found.not_run_because, found.line, found.output) for found in commands(PAGE)] == [
+        ("open -a Docker", "it needs macOS", 5, ()),
+        ("make dev", None, 11, ("cluster: docker-desktop",)),
+        ("curl -s http://localhost:5000/", None, 13, ('{"athlete":"Serena Williams"}',)),
     ]
 
 

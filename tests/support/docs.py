@@ -9,7 +9,7 @@ what the page says; tests/config/test_doc_commands.py checks, without running an
 every runnable command of those pages is taken by some test."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scripts.project import REPO
 
@@ -30,6 +30,7 @@ class Command:
     text: str
     not_run_because: str | None
     line: int
+    output: tuple = ()
 
 
 def commands(text):
@@ -40,7 +41,7 @@ def commands(text):
         fence = FENCE.match(line)
         if block is None:
             if fence:
-                block = fence.group(2)
+                block, block_start = fence.group(2), number
                 match = NOT_RUN.match(previous.strip())
                 reason = match.group(1) if match else None
             if line.strip():
@@ -57,11 +58,18 @@ def commands(text):
         elif line.startswith("$ "):
             pending = (line[2:].strip().removesuffix("\\").strip(), number)
         else:
+            if found and found[-1].line >= block_start:
+                found[-1] = replace(found[-1], output=found[-1].output + (line,))
             continue
         if not line.rstrip().endswith("\\"):
             found.append(Command(pending[0], reason, pending[1]))
             pending = None
     return found
+
+
+def shown_output(page, command):
+    """The lines a page shows under one of its commands: what the reader should see."""
+    return next(found.output for found in commands((REPO / page).read_text()) if found.text == command)
 
 
 def documented(page, command, substitute=None):
