@@ -1,7 +1,8 @@
 """Figures 7-12: the inner loop on a real cluster, from a save to every pod serving it.
 
-Runs against the current kube context (CI's cluster, or minikube) when one answers, in a
-copy of the project. Each pod is asked directly, through a port-forward of its own, so
+Runs against the current kube context (CI's cluster, or minikube) when one answers and the
+loop itself would take it as local (scripts/cluster.py): never on a remote context, where it
+would deploy and build for many minutes. It works in a copy of the project. Each pod is asked directly, through a port-forward of its own, so
 that a straggler cannot hide behind the Service. Edits come EDIT_GAP seconds after the
 previous one went live, as a person's saves would; then as many again, each the moment the
 previous one is live (while the unit tests that follow a save may still run).
@@ -37,6 +38,7 @@ from harness.kube import cluster_problem, forwards_to_each, leftovers, wait_for_
 from harness.loop import Background, copy_project, tool_env
 from harness.processes import cpu_seconds_used, tree
 from harness.servers import free_port
+from scripts.cluster import choose
 from scripts.project import APP, APP_PORT, REPO
 
 EDITS = int(os.environ.get("BENCH_CLUSTER_EDITS", "20"))
@@ -442,11 +444,24 @@ def line(name, result):
     return text
 
 
-def run(images=None):
-    """Every cluster figure, in one run."""
+def context_problem(environment=os.environ):
+    """Why the cluster figures will not deploy to the current context, or None: one must answer,
+    and the loop must take it as local, as `make dev` decides without a team's REGISTRY or
+    CLUSTER=minikube (either would make it choose something other than the current context)."""
     problem = cluster_problem()
     if problem:
-        print(f"7-11. cluster figures skipped: {problem}")
+        return problem
+    choice = choose({name: value for name, value in environment.items() if name not in ("REGISTRY", "CLUSTER")})
+    if choice.action == "stop":
+        return f"they deploy only to a context the loop takes as local, and scripts/cluster.py says: {choice.reason}"
+    return None
+
+
+def run(images=None):
+    """Every cluster figure, in one run."""
+    problem = context_problem()
+    if problem:
+        print(f"7-12, 15. cluster figures skipped: {problem}")
         return {"skipped": problem}
     # The tools' logs outlive the run: they are what explains an edit that did not go live.
     shutil.rmtree(LOGS, ignore_errors=True)
