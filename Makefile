@@ -105,24 +105,26 @@ tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or o
 cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube; Traefik for the Ingress.
 	$(SCRIPTS) cluster up
 
+# The loops depend on venv: their test gate runs `make test-unit`, and a first install of the
+# venv (every locked package downloaded) would otherwise run inside Skaffold's 120 s test timeout.
 .PHONY: dev
-dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
+dev: cluster venv ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
 	$(FOREGROUND) $(strip skaffold dev $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: debug
-debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
+debug: cluster venv ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
 	$(FOREGROUND) $(strip skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: run
-run: cluster ## Deploy the prod image once: `skaffold run`.
+run: cluster venv ## Deploy the prod image once: `skaffold run`.
 	$(SCRIPTS) run $(strip skaffold run $(SKAFFOLD_TEAM))
 
 .PHONY: tilt
-tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
+tilt: cluster venv ## The same loop with Tilt's dashboard: `tilt up`.
 	$(SCRIPTS) run tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT)
 
 .PHONY: tilt-debug
-tilt-debug: cluster ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
+tilt-debug: cluster venv ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
 	$(SCRIPTS) run tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT) --debug --debug-port $(DEBUG_PORT)
 
 .PHONY: team-namespace
