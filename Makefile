@@ -63,9 +63,16 @@ TILT_ARGS ?=
 DEBUG_PORT ?= 5678
 
 PYTEST := $(VENV)/bin/python -m pytest
-# uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
-# from PyPI into ./bin/uv by the Python that is already here.
-UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/bin/uv/bin/uv)
+# uv installs the locked dependencies: the one on PATH when it is not older than UV_VERSION
+# (an older one may not read uv.lock), else the pinned release, fetched from PyPI into
+# ./bin/uv by the Python that is already here.
+UV_ON_PATH := $(shell command -v uv 2>/dev/null)
+UV_NOT_OLDER = $(shell "$(UV_ON_PATH)" --version 2>/dev/null | awk -v pin=$(UV_VERSION) '{ \
+  n = split($$2, found, "."); split(pin, pinned, "."); \
+  for (i = 1; i <= 3; i++) { if (found[i] + 0 > pinned[i] + 0) { print "yes"; exit } \
+                             if (found[i] + 0 < pinned[i] + 0) exit } \
+  if (n >= 3) print "yes" }')
+UV := $(if $(and $(UV_ON_PATH),$(UV_NOT_OLDER)),$(UV_ON_PATH),$(CURDIR)/bin/uv/bin/uv)
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
 # $(call require,TOOL,HOW TO GET IT): stop with a clear message when TOOL is missing.
@@ -189,10 +196,12 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-groups --compile-bytecode --python $(PYTHON) --quiet
 	touch $@
 
-$(CURDIR)/bin/uv/bin/uv:
+# Again when versions.env changes, so that a new UV_VERSION replaces the one fetched before.
+$(CURDIR)/bin/uv/bin/uv: versions.env
 	@$(call require,$(PYTHON),Install Python 3.11 or newer: https://www.python.org/downloads/)
 	$(PYTHON) -m venv bin/uv
 	bin/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	touch $@
 
 ##@ Dependencies (declared in pyproject.toml, locked with hashes in uv.lock)
 
