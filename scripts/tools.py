@@ -8,7 +8,9 @@ Usage (python3 -m scripts tools ...):
 
 The pins come from versions.env (MINIKUBE_VERSION, SKAFFOLD_VERSION, TILT_VERSION, and
 KUBERNETES_VERSION for kubectl, which must match the cluster that minikube starts); the
-same variable in the environment overrides one. TOOLS_BIN overrides ./bin; TOOLS_MIRROR
+same variable in the environment takes precedence (the tests pin fixture releases so). A pin
+is a minimum: a copy of the same major version, not older, is used as it is (kubectl: within
+one minor version). TOOLS_BIN overrides ./bin; TOOLS_MIRROR
 replaces the scheme and host of every download URL (the tests serve fixture releases on
 127.0.0.1).
 """
