@@ -316,7 +316,8 @@ def doctor(names):
         pin = pin_of(tool)
         if found is None and tool.name == "docker":
             missing += 1
-            print(f"MISSING  {tool.name:<9} {DOCKER_HELP.get(SUPPORTED_OS.get(platform.system()), tool.install)}")
+            hint = DOCKER_HELP.get(SUPPORTED_OS.get(platform.system()), tool.install)
+            print(f"MISSING  {tool.name:<9} {hint}")
             continue
         if found is None:
             print(f"missing  {tool.name:<9} no problem: {FETCHED_BY[tool.name]} fetch v{pin} into ./bin "
