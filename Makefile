@@ -63,9 +63,16 @@ TILT_ARGS ?=
 DEBUG_PORT ?= 5678
 
 PYTEST := $(VENV)/bin/python -m pytest
-# uv installs the locked dependencies: the one on PATH, else the pinned release, fetched
-# from PyPI into ./bin/uv by the Python that is already here.
-UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/bin/uv/bin/uv)
+# uv installs the locked dependencies: the one on PATH when it is not older than UV_VERSION
+# (an older one may not read uv.lock), else the pinned release, fetched from PyPI into
+# ./bin/uv by the Python that is already here.
+UV_ON_PATH := $(shell command -v uv 2>/dev/null)
+UV_NOT_OLDER = $(shell "$(UV_ON_PATH)" --version 2>/dev/null | awk -v pin=$(UV_VERSION) '{ \
+  n = split($$2, found, "."); split(pin, pinned, "."); \
+  for (i = 1; i <= 3; i++) { if (found[i] + 0 > pinned[i] + 0) { print "yes"; exit } \
+                             if (found[i] + 0 < pinned[i] + 0) exit } \
+  if (n >= 3) print "yes" }')
+UV := $(if $(and $(UV_ON_PATH),$(UV_NOT_OLDER)),$(UV_ON_PATH),$(CURDIR)/bin/uv/bin/uv)
 BUILD_ARGS := --network $(BUILD_NETWORK) $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 
 # $(call require,TOOL,HOW TO GET IT): stop with a clear message when TOOL is missing.
@@ -105,24 +112,26 @@ tools: ## Fetch any of minikube, kubectl, skaffold and tilt that is missing or o
 cluster: ## Use the current local cluster (Docker Desktop, kind, k3d, ...), else start minikube; Traefik for the Ingress.
 	$(SCRIPTS) cluster up
 
+# The loops depend on venv: their test gate runs `make test-unit`, and a first install of the
+# venv (every locked package downloaded) would otherwise run inside Skaffold's 120 s test timeout.
 .PHONY: dev
-dev: cluster ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
+dev: cluster venv ## Build, test, deploy, port-forward and sync edits: `skaffold dev`.
 	$(FOREGROUND) $(strip skaffold dev $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: debug
-debug: cluster ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
+debug: cluster venv ## The same loop with the app under debugpy: attach your IDE to 127.0.0.1:5678 (`skaffold debug`).
 	$(FOREGROUND) $(strip skaffold debug --auto-sync=true --auto-build=true --auto-deploy=true $(WATCH_FLAGS) $(SKAFFOLD_TEAM))
 
 .PHONY: run
-run: cluster ## Deploy the prod image once: `skaffold run`.
+run: cluster venv ## Deploy the prod image once: `skaffold run`.
 	$(SCRIPTS) run $(strip skaffold run $(SKAFFOLD_TEAM))
 
 .PHONY: tilt
-tilt: cluster ## The same loop with Tilt's dashboard: `tilt up`.
+tilt: cluster venv ## The same loop with Tilt's dashboard: `tilt up`.
 	$(SCRIPTS) run tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT)
 
 .PHONY: tilt-debug
-tilt-debug: cluster ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
+tilt-debug: cluster venv ## `make tilt` with the app under debugpy, forwarded to localhost:5678 (`tilt up -- --debug`).
 	$(SCRIPTS) run tilt up $(TILT_ARGS) $(TILT_TEAM) -- --port $(PORT) --debug --debug-port $(DEBUG_PORT)
 
 .PHONY: team-namespace
@@ -187,10 +196,12 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-groups --compile-bytecode --python $(PYTHON) --quiet
 	touch $@
 
-$(CURDIR)/bin/uv/bin/uv:
+# Again when versions.env changes, so that a new UV_VERSION replaces the one fetched before.
+$(CURDIR)/bin/uv/bin/uv: versions.env
 	@$(call require,$(PYTHON),Install Python 3.11 or newer: https://www.python.org/downloads/)
 	$(PYTHON) -m venv bin/uv
 	bin/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	touch $@
 
 ##@ Dependencies (declared in pyproject.toml, locked with hashes in uv.lock)
 

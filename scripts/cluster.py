@@ -7,7 +7,8 @@ Usage (python3 -m scripts cluster ...):
                      of (scripts/tools.py), then the current context's cluster, or minikube
                      fetched and started (scripts/minikube.py), with an Ingress controller
                      (scripts/ingress.py) where it has none
-  cluster check      for `make down`: fail where the current context is not one the loop uses
+  cluster check      for `make down`: fail where the current context is not one the loop uses,
+                     whatever CLUSTER says (the context is what skaffold delete acts on)
   cluster namespace  print the namespace a team loop deploys into (scripts/namespace.py)
 
 The current kube context is used as it is when both Skaffold and Tilt take it as a local
@@ -196,14 +197,17 @@ def main(argv):
         status = tools.main(["ensure", "docker", "kubectl"])
         if status:
             return status
-    choice = choose()
     if argv == ["check"]:
+        # skaffold delete and tilt down act on the current context whatever CLUSTER says
+        # (CLUSTER=minikube would otherwise let a remote one through): judge that context.
+        choice = choose(os.environ if os.environ.get("REGISTRY") else {**os.environ, "CLUSTER": ""})
         problem = namespaces.check(choice.namespace) if choice.action == "team" else None
         # A team loop that cannot go on deletes nothing either; a local one only where a context was refused.
         if choice.action == "stop" and (choice.context or os.environ.get("REGISTRY")) or problem:
             print(f"cluster: {problem or choice.reason}", file=sys.stderr)
             return 1
         return 0
+    choice = choose()
     usable = say(choice)
     if argv == ["doctor"]:
         needed = ["docker", "kubectl", "skaffold", "tilt"] + (["minikube"] if choice.action == "minikube" else [])

@@ -7,7 +7,7 @@ Here the command starts with SIGHUP ignored, which its kubectl children inherit,
 SIGHUP becomes the SIGINT of a Ctrl-C. A Ctrl-C reaches the command as before (it stays in
 the terminal's process group); this process waits for it to finish cleaning up.
 
-Usage: python3 -m scripts foreground COMMAND [ARGUMENT ...]
+Usage: python3 -m scripts run --foreground COMMAND [ARGUMENT ...] (scripts/run.py calls main)
 """
 
 import signal

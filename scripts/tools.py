@@ -1,13 +1,16 @@
 """The command-line tools of the Kubernetes loop: find them, or fetch the pinned release.
 
 Usage (python3 -m scripts tools ...):
-  tools doctor [TOOL ...]   say where each tool is, its version and whether it meets the pin
+  tools doctor [TOOL ...]   say where each tool is, its version and whether it meets the pin;
+                            fails only on what make cannot fetch (docker) or a kubectl skew
   tools ensure TOOL ...     make each tool available: on PATH at a compatible version, or
                             downloaded into ./bin from its official release, checksum verified
 
 The pins come from versions.env (MINIKUBE_VERSION, SKAFFOLD_VERSION, TILT_VERSION, and
 KUBERNETES_VERSION for kubectl, which must match the cluster that minikube starts); the
-same variable in the environment overrides one. TOOLS_BIN overrides ./bin; TOOLS_MIRROR
+same variable in the environment takes precedence (the tests pin fixture releases so). A pin
+is a minimum: a copy of the same major version, not older, is used as it is (kubectl: within
+one minor version). TOOLS_BIN overrides ./bin; TOOLS_MIRROR
 replaces the scheme and host of every download URL (the tests serve fixture releases on
 127.0.0.1).
 """
@@ -297,19 +300,28 @@ def skew(kubectl):
             f"(make cluster passes --kubernetes-version) or use a kubectl within one minor of it")
 
 
+# The target that first needs each tool the project fetches (the Makefile): doctor names it.
+FETCHED_BY = {"minikube": "make cluster and the loops (when they start minikube)",
+              "kubectl": "make cluster and the loops", "skaffold": "make dev, make debug and make run",
+              "tilt": "make tilt and make tilt-debug"}
+
+
 def doctor(names):
-    """Report every named tool; return how many are missing or unusable."""
+    """Report every named tool; return how many problems there are. A tool the Makefile
+    fetches itself is no problem when absent (a fresh clone has none of them): only docker,
+    which is never fetched, and a kubectl too far from its cluster are."""
     missing = 0
     for tool in (TOOLS[name] for name in names):
         found = locate(tool)
         pin = pin_of(tool)
-        if found is None:
+        if found is None and tool.name == "docker":
             missing += 1
-            if tool.name == "docker":
-                hint = DOCKER_HELP.get(SUPPORTED_OS.get(platform.system()), tool.install)
-            else:
-                hint = f"`make tools` (or any target that needs it) downloads v{pin} into ./bin; or {tool.install}"
+            hint = DOCKER_HELP.get(SUPPORTED_OS.get(platform.system()), tool.install)
             print(f"MISSING  {tool.name:<9} {hint}")
+            continue
+        if found is None:
+            print(f"missing  {tool.name:<9} no problem: {FETCHED_BY[tool.name]} fetch v{pin} into ./bin "
+                  f"(make tools fetches it now); or install it yourself: {tool.install}")
             continue
         path, version = found
         if tool.name == "docker" or not pin:

@@ -4,6 +4,9 @@ import re
 import shutil
 import subprocess
 
+import pytest
+
+from scripts import versions
 from scripts.project import REPO
 from tests.support.files import make_targets
 
@@ -40,3 +43,20 @@ def test_a_missing_tool_is_named_with_how_to_install_it(tmp_path):
     assert code != 0
     assert "'docker' is not installed" in output
     assert "https://docs.docker.com/get-docker/" in output
+
+
+def uv_chosen(tmp_path, version_line):
+    """The uv that make would run with a uv printing version_line on PATH."""
+    (tmp_path / "uv").write_text(f"#!/bin/sh\necho '{version_line}'\n")
+    (tmp_path / "uv").chmod(0o755)
+    code, output = make("-s", "--eval", "print-uv: ; @echo $(UV)", "print-uv",
+                        env={"PATH": f"{tmp_path}:/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert code == 0, output
+    return output.strip()
+
+
+@pytest.mark.parametrize(("version_line", "on_path"), [
+    (f"uv {versions.read()['UV_VERSION']}", True), ("uv 99.0.0 (0123abc 2030-01-01)", True),
+    ("uv 0.1.0", False), ("uv (version unknown)", False)])
+def test_a_uv_on_path_is_used_only_when_it_is_not_older_than_the_pin(tmp_path, version_line, on_path):
+    assert uv_chosen(tmp_path, version_line) == (str(tmp_path / "uv") if on_path else str(REPO / "bin/uv/bin/uv"))

@@ -190,6 +190,14 @@ def test_make_down_deletes_nothing_from_a_remote_context(cluster, context, expec
     assert not started_minikube(calls)
 
 
+@pytest.mark.parametrize(("context", "expected"), [("minikube", 0), ("", 0), ("gke_shop_europe-west1_prod", 1)])
+def test_make_down_judges_the_current_context_whatever_cluster_says(cluster, context, expected):
+    """skaffold delete acts on the current context: CLUSTER=minikube does not make a remote one safe."""
+    code, output, calls = cluster("check", context, CLUSTER="minikube")
+    assert code == expected, output
+    assert not started_minikube(calls)
+
+
 def test_an_ingress_controller_that_does_not_come_up_only_warns(cluster):
     """The loop reaches the app through its own port-forward: no controller stops only `make curl`."""
     code, output, calls = cluster("up", "kind-dev", FAKE_INGRESS_FAILS="1")

@@ -153,9 +153,18 @@ def test_docker_is_never_downloaded_and_doctor_says_how_to_get_it(run_tools, rel
 def test_doctor_reports_missing_tools_with_the_way_to_get_them(run_tools):
     code, report = run_tools("doctor")
     assert code == 1
+    assert "MISSING  docker" in report
     for name in ("minikube", "kubectl", "skaffold", "tilt"):
-        assert f"MISSING  {name}" in report
-    assert "v2.17.0 into ./bin" in report
+        assert f"missing  {name}" in report
+    assert "make dev, make debug and make run fetch v2.17.0 into ./bin" in report
+
+
+def test_doctor_passes_a_fresh_clone_whose_tools_make_fetches_itself(run_tools):
+    """A fresh clone has none of the tools in ./bin: not a problem, the targets fetch them."""
+    code, report = run_tools("doctor", "minikube", "kubectl", "skaffold", "tilt")
+    assert code == 0, report
+    assert "MISSING" not in report
+    assert "missing  tilt      no problem: make tilt and make tilt-debug fetch v0.37.0 into ./bin" in report
 
 
 def test_unknown_tools_are_refused(run_tools):
