@@ -6,6 +6,7 @@ dependency added, upgraded and removed with uv reaches every pod; `make down` re
 everything."""
 
 import re
+import shlex
 
 import pytest
 
@@ -15,6 +16,7 @@ from harness.kube import app_pods, forwards_to_each, kubectl, leftovers, wait_fo
 from harness.loop import run
 from harness.servers import free_port
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
+from tests.support.docs import documented
 from tests.support.faults import check_that_a_replaced_pod_and_a_restarted_container_serve_every_save
 from tests.support.kube import resources, tilt, wait_for_every_pod_to_serve_the_tree
 from tests.support.manifest import check_that_a_saved_athlete_reaches_every_pod
@@ -131,5 +133,5 @@ def test_a_dependency_changed_with_uv_reaches_every_pod(tilt_up, workspace, tool
 
 
 def test_make_down_removes_everything(tilt_up, workspace, tool_env):
-    run("make", "down", cwd=workspace, env=tool_env)
+    run(*shlex.split(documented("docs/how-to/clean-up.md", "make down")), cwd=workspace, env=tool_env)
     wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make tilt deployed being gone")
