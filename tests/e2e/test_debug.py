@@ -1,10 +1,11 @@
-"""`make debug` (Skaffold) and `make tilt-debug` (Tilt), as docs/how-to/debugging.md has
-a user run them: attach with the committed VS Code configuration to the port-forward on
+"""`make debug` (Skaffold) and `make tilt-debug` (Tilt), typed as docs/how-to/debugging.md
+gives them: attach with the committed VS Code configuration to the port-forward on
 127.0.0.1, stop a request at a breakpoint in app/views.py, save, and stop in the new code
 without attaching again; a dependency changed with uv reaches the debug image; the pod still
 meets the restricted profile; Ctrl-C (or `make down`) leaves nothing behind."""
 
 import json
+import shlex
 
 import pytest
 
@@ -17,6 +18,7 @@ from harness.loop import Background, run
 from harness.servers import free_port
 from scripts.project import APP_PORT, DEBUG_PORT
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
+from tests.support.docs import documented
 from tests.support.files import launch_configuration
 from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop, pod_logs
 from tests.support.pod_security import violations
@@ -85,7 +87,8 @@ def the_only_pod(timeout=120):
 
 def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace, tool_env, edit,
                                                                       tmp_path_factory):
-    debug = Background(["make", "debug"], workspace, tool_env, tmp_path_factory.mktemp("debug") / "debug.log")
+    debug = Background(shlex.split(documented("docs/how-to/debugging.md", "make debug")), workspace, tool_env,
+                       tmp_path_factory.mktemp("debug") / "debug.log")
     try:
         debug.wait_for_output(r"Press Ctrl\+C to exit", DEPLOY_TIMEOUT)
         pod, found = the_only_pod()
@@ -111,7 +114,10 @@ def test_make_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace
 def test_make_tilt_debug_stops_at_a_breakpoint_and_a_save_keeps_the_session(workspace, tool_env, edit,
                                                                            tmp_path_factory):
     port, debug_port = free_port(), free_port()
-    up = Background(["make", "tilt-debug", f"TILT_ARGS=--stream --port {port}", f"DEBUG_PORT={debug_port}"],
+    # The page's command, its port the free one, headless.
+    command = documented("docs/how-to/debugging.md", "make tilt-debug DEBUG_PORT=5679",
+                         substitute={"5679": str(debug_port)})
+    up = Background([*shlex.split(command), f"TILT_ARGS=--stream --port {port}"],
                     workspace, tool_env, tmp_path_factory.mktemp("tilt-debug") / "up.log")
     try:
         pod, _ = the_only_pod(DEPLOY_TIMEOUT)

@@ -1,8 +1,8 @@
 """`make dev`, as the README's quick start has a user run it: the loop on the current local
 cluster, the Service forwarded to 127.0.0.1, pod logs in its output, a save synced into every
 pod without a rebuild or a restart, a broken save that keeps the last good answer, a failing
-unit test that blocks a deploy, a dependency added, upgraded and removed with uv, and Ctrl-C
-that removes what it deployed."""
+unit test that blocks a deploy, an athlete saved in the manifest redeployed without a build, a
+dependency added, upgraded and removed with uv, and Ctrl-C that removes what it deployed."""
 
 import re
 import threading
@@ -21,6 +21,7 @@ from scripts.project import REPO
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
 from tests.support.faults import check_that_a_replaced_pod_and_a_restarted_container_serve_every_save
 from tests.support.kube import SKAFFOLD_APP_FORWARD, check_a_clean_stop, pod_logs, wait_for_every_pod_to_serve_the_tree
+from tests.support.manifest import check_that_a_saved_athlete_reaches_every_pod
 from tests.support.timeouts import DEPLOY_TIMEOUT, SYNC_TIMEOUT
 
 pytestmark = pytest.mark.e2e
@@ -192,6 +193,15 @@ def test_a_broken_save_keeps_the_last_good_answer_and_the_fix_goes_live(skaffold
 def test_a_replaced_pod_and_a_restarted_container_serve_every_save(skaffold_dev, pods, edit):
     before, _ = pods
     check_that_a_replaced_pod_and_a_restarted_container_serve_every_save(before, edit, skaffold_dev.output)
+
+
+def test_an_athlete_saved_in_the_manifest_is_redeployed_without_a_build(skaffold_dev, workspace, edit):
+    """docs/how-to/change-athlete.md: Skaffold applies the saved manifest, a new set of pods
+    answers. Before the test that rebuilds the image, whose build may still run after it."""
+    since = len(skaffold_dev.output())
+    check_that_a_saved_athlete_reaches_every_pod(workspace, edit)
+    after = skaffold_dev.output()[since:]
+    assert "Starting deploy..." in after and "Building [" not in after, after[-3000:]
 
 
 def test_a_failing_unit_test_keeps_a_rebuilt_image_out_of_the_cluster(skaffold_dev, pods, edit, workspace):

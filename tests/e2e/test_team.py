@@ -13,6 +13,7 @@ API server answering.
 import json
 import os
 import re
+import shlex
 import subprocess
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from harness.kube import (forwards_to_each, kubeconfig_on, kubectl, leftovers, r
 from harness.loop import Background, copy_project, run
 from harness.registry import REGISTRY, registry_problem, served_digest
 from harness.servers import free_port
+from tests.support.docs import documented
 from tests.support.kube import serves, wait_for_every_pod_to_serve
 from tests.support.layers import cannot_run
 from tests.support.timeouts import DEPLOY_TIMEOUT
@@ -38,6 +40,8 @@ FORWARD_BACK_SECONDS = 15  # the issue's bound: from the API server answering to
 OUTAGE_SECONDS = 5  # the API server is away this long, on top of its own stop and start
 REFUSAL = "Only GET method valid"
 FIGURES = Path("/tmp/favorite-athlete-team-figures.txt")  # outside the project: the notes' figures
+# What the page's placeholders stand for here, besides each developer's registry.
+EXAMPLE_REGISTRY = "registry.example.com/team"
 
 
 @dataclass
@@ -54,12 +58,16 @@ class Developer:
     def registry(self):
         return f"{REGISTRY}/{self.name}"
 
-    def make(self, *args, check=True, timeout=DEPLOY_TIMEOUT):
-        """Run make in the clone with REGISTRY and NAMESPACE; (exit code, output)."""
-        result = subprocess.run(["make", *args, f"REGISTRY={self.registry}", f"NAMESPACE={self.name}"],
-                                cwd=self.workspace, env=self.env, capture_output=True, text=True, timeout=timeout)
+    def typed(self, command):
+        """A make command of the page, as this developer types it: their registry, their NAMESPACE."""
+        return [*shlex.split(command.replace(EXAMPLE_REGISTRY, self.registry)), f"NAMESPACE={self.name}"]
+
+    def make(self, command, check=True, timeout=DEPLOY_TIMEOUT):
+        """Run a make command of the page in the clone (typed); (exit code, output)."""
+        result = subprocess.run(self.typed(command), cwd=self.workspace, env=self.env, capture_output=True,
+                                text=True, timeout=timeout)
         output = result.stdout + result.stderr
-        assert not check or result.returncode == 0, f"make {' '.join(args)} failed:\n{output}"
+        assert not check or result.returncode == 0, f"{command} failed:\n{output}"
         return result.returncode, output
 
 
@@ -100,13 +108,20 @@ def developers(shared, tool_env, tmp_path_factory):
     alice.env.pop("KUBE_CONTEXT", None)
     # The admin's one-time step for bob, as docs/how-to/team.md gives it, then bob's identity: a
     # ServiceAccount's token in a kubeconfig of its own.
-    run("make", "team-namespace", "NAMESPACE=bob", "DEVELOPER=ServiceAccount:bob:bob", cwd=alice.workspace,
-        env=tool_env)
+    grant = documented("docs/how-to/team.md",
+                       "make team-namespace NAMESPACE=jane-doe DEVELOPER=User:jane.doe@example.com",
+                       substitute={"jane-doe": "bob", "User:jane.doe@example.com": "ServiceAccount:bob:bob"})
+    run(*shlex.split(grant), cwd=alice.workspace, env=tool_env)
     kubectl("create", "serviceaccount", "bob", "--namespace", "bob")
     token = kubectl("create", "token", "bob", "--namespace", "bob", "--duration", "2h").strip()
     bob = Developer("bob", copy_project(work / "bob"),
                     {**tool_env, "KUBECONFIG": str(kubeconfig_on(SHARED, work / "bob.kubeconfig", ("bob", token)))})
     bob.env.pop("KUBE_CONTEXT", None)
+    # Each kubeconfig has the shared context already; the developer's first step, as the page gives it.
+    use_context = documented("docs/how-to/team.md", "kubectl config use-context team-dev",
+                             substitute={"team-dev": SHARED})
+    for developer in (alice, bob):
+        run(*shlex.split(use_context), env=developer.env)
     yield {"alice": alice, "bob": bob, "work": work}
     for name in ("alice", "bob", "carol"):
         delete_namespace(name)
@@ -120,8 +135,8 @@ def loops(developers):
     running = [developers["alice"], developers["bob"]]
     try:
         for developer in running:
-            developer.loop = Background(["make", "dev", f"REGISTRY={developer.registry}", f"NAMESPACE={developer.name}"],
-                                        developer.workspace, developer.env,
+            command = developer.typed(documented("docs/how-to/team.md", "make dev REGISTRY=registry.example.com/team"))
+            developer.loop = Background(command, developer.workspace, developer.env,
                                         developers["work"] / f"{developer.name}-dev.log")
             port = developer.loop.wait_for_output(skaffold_app_forward(developer.name), DEPLOY_TIMEOUT).group(1)
             developer.url = f"http://127.0.0.1:{port}"
@@ -237,7 +252,7 @@ def test_alice_cannot_take_down_bobs_loop_even_as_the_cluster_admin(loops):
 
 def test_make_down_in_alices_clone_leaves_bobs_loop_serving(loops):
     alice, bob = loops["alice"], loops["bob"]
-    alice.make("down")
+    alice.make(documented("docs/how-to/team.md", "make down REGISTRY=registry.example.com/team"))
     wait_until(lambda: leftovers("alice") == [], 120, interval=1, what="alice's objects gone")
     assert kubectl("get", "namespace", "alice", "--ignore-not-found"), "make down deleted alice's namespace"
     assert len(wait_for_ready_pods(3, 30, namespace="bob")) == 3
@@ -312,8 +327,10 @@ def test_without_a_registry_a_shared_context_stops_before_anything(developers):
 def test_make_tilt_on_the_shared_context(developers):
     carol = Developer("carol", copy_project(developers["work"] / "carol"), developers["alice"].env)
     port, ui = free_port(), free_port()
-    tilt = Background(["make", "tilt", f"REGISTRY={carol.registry}", "NAMESPACE=carol", f"PORT={port}",
-                       f"TILT_ARGS=--stream --port {ui}"], carol.workspace, carol.env,
+    # docs/how-to/platforms.md's command for a port of your choice, in a team loop, headless.
+    moved = documented("docs/how-to/platforms.md", "make tilt PORT=5005", substitute={"5005": str(port)})
+    tilt = Background([*carol.typed(moved), f"REGISTRY={carol.registry}", f"TILT_ARGS=--stream --port {ui}"],
+                      carol.workspace, carol.env,
                       developers["work"] / "carol-tilt.log")
     url = f"http://127.0.0.1:{port}"
     try:
@@ -330,5 +347,5 @@ def test_make_tilt_on_the_shared_context(developers):
         tilt.wait_for_output(r"resync: live: app/views\.py in 3/3 pods, \d+\.\d\d s after the save", SAVE_TIMEOUT)
     finally:
         tilt.interrupt(60)
-    carol.make("down")
+    carol.make(documented("docs/how-to/team.md", "make down REGISTRY=registry.example.com/team"))
     wait_until(lambda: leftovers("carol") == [], 120, interval=1, what="carol's objects gone")

@@ -1,10 +1,12 @@
 """Tilt, as a user runs it: `tilt ci` succeeds; under `make tilt` (headless: `tilt up --stream`)
 a save is live-updated into every pod without a new pod, and the log of flask-app says when it
 is live in every pod (or which pod had to be given it); the curl-ingress button works, the
-dashboard shows the labels and one link; a dependency added, upgraded and removed with uv reaches
-every pod; `make down` removes everything."""
+dashboard shows the labels and one link; an athlete saved in the manifest is applied; a
+dependency added, upgraded and removed with uv reaches every pod; `make down` removes
+everything."""
 
 import re
+import shlex
 
 import pytest
 
@@ -14,8 +16,10 @@ from harness.kube import app_pods, forwards_to_each, kubectl, leftovers, wait_fo
 from harness.loop import run
 from harness.servers import free_port
 from tests.support.dependencies import check_that_uv_changes_reach_every_pod
+from tests.support.docs import documented
 from tests.support.faults import check_that_a_replaced_pod_and_a_restarted_container_serve_every_save
 from tests.support.kube import resources, tilt, wait_for_every_pod_to_serve_the_tree
+from tests.support.manifest import check_that_a_saved_athlete_reaches_every_pod
 from tests.support.timeouts import DEPLOY_TIMEOUT, SYNC_TIMEOUT
 
 pytestmark = pytest.mark.e2e
@@ -92,6 +96,12 @@ def test_a_replaced_pod_and_a_restarted_container_serve_every_save(tilt_up, edit
     check_that_a_replaced_pod_and_a_restarted_container_serve_every_save(wait_for_ready_pods(3, 60), edit)
 
 
+def test_an_athlete_saved_in_the_manifest_is_applied(tilt_up, workspace, edit):
+    """docs/how-to/change-athlete.md: Tilt reloads the Tiltfile, which reads the manifest, and
+    applies it; a new set of pods answers."""
+    check_that_a_saved_athlete_reaches_every_pod(workspace, edit)
+
+
 def test_the_curl_ingress_button_reaches_the_app(tilt_up, workspace, tool_env):
     tilt("trigger", "curl-ingress", "--port", str(tilt_up), workspace=workspace, env=tool_env)
 
@@ -123,5 +133,5 @@ def test_a_dependency_changed_with_uv_reaches_every_pod(tilt_up, workspace, tool
 
 
 def test_make_down_removes_everything(tilt_up, workspace, tool_env):
-    run("make", "down", cwd=workspace, env=tool_env)
+    run(*shlex.split(documented("docs/how-to/clean-up.md", "make down")), cwd=workspace, env=tool_env)
     wait_until(lambda: leftovers() == [], 120, interval=1, what="everything make tilt deployed being gone")
