@@ -30,7 +30,7 @@ SCRIPTS := $(PYTHON) -m scripts
 # test run's caches or a tool writing into .venv/ holds back every save; polling never looks
 # at those. Its default interval, 1000 ms, is most of the time from a save to every pod
 # serving it; at 100 ms Skaffold uses about 6 % of one core while idle, against 0.1 % for
-# notify (docs/explanation/performance.md: which trigger).
+# notify (docs/explanation/design.md: polling, not Skaffold's default trigger).
 WATCH_POLL_MS ?= 100
 WATCH_FLAGS := --trigger=polling --watch-poll-interval=$(WATCH_POLL_MS)
 # The tool made sure of, then the loop; a closed terminal ends it as Ctrl-C does, deployment

@@ -2,7 +2,7 @@
 
 Run it as ``python -m serve``. Granian speaks HTTP in Rust with asynchronous I/O, so a
 slow or idle client holds no Python thread; each worker process runs the WSGI app on a
-few threads. Measured against gunicorn in docs/explanation/performance.md (figure 4).
+few threads. Measured against gunicorn in docs/explanation/design.md.
 
     HOST              address to bind (default 0.0.0.0)
     PORT              port (default 5000)

@@ -22,8 +22,8 @@ COMMAND = ["make", "--no-print-directory", "test-unit"]
 # The tests share the cores with the cluster, and a person often saves again as soon as a save
 # is live, while they run. In Linux's idle class they get only the CPU time nothing else wants,
 # so the next save's copy and reload never wait for them: at `nice 10` such a save took 1.9 s
-# to be live in every pod on a 2-core machine, in the idle class 1.1 s
-# (docs/explanation/performance.md).
+# to be live in every pod on a 2-core machine, in the idle class 1.1 s (make dev sessions,
+# 2026-12-03; docs/explanation/loop.md#what-gates-a-change).
 # Elsewhere (macOS), the lowest priority there is.
 LOW_PRIORITY = (["chrt", "--idle", "0"] if sys.platform.startswith("linux") and shutil.which("chrt")
                 else ["nice", "-n", "19"])
