@@ -196,12 +196,10 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --locked --all-groups --compile-bytecode --python $(PYTHON) --quiet
 	touch $@
 
-# Again when versions.env changes, so that a new UV_VERSION replaces the one fetched before.
-$(CURDIR)/bin/uv/bin/uv: versions.env
+$(CURDIR)/bin/uv/bin/uv:
 	@$(call require,$(PYTHON),Install Python 3.11 or newer: https://www.python.org/downloads/)
 	$(PYTHON) -m venv bin/uv
 	bin/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	touch $@
 
 ##@ Dependencies (declared in pyproject.toml, locked with hashes in uv.lock)
 
