@@ -26,6 +26,9 @@ from .project import APP_PORT
 TREE_POLL_SECONDS = 0.05
 ASK_EVERY_SECONDS = 0.05
 ASK_TIMEOUT_SECONDS = 2
+# Asks in flight at once, one per pod: more than a loop of this project has pods. The pool
+# starts a thread only when no idle one can take an ask, so a loop of 3 pods keeps 3.
+MAX_ASKS_AT_ONCE = 64
 # Skaffold's own copy of a save takes 1-3 s here (more for saves made in quick succession):
 # a pod without the save after HEAL_AFTER_SECONDS did miss it.
 HEAL_AFTER_SECONDS = 4.0
@@ -121,6 +124,7 @@ class Confirmer:
         self.work_dir, self.source, self.tree = work_dir, source, tree
         self.pods, self.ask, self.copy, self.error, self.say = pods, ask, copy, error, say
         self.after = after
+        self.asking = ThreadPoolExecutor(max_workers=MAX_ASKS_AT_ONCE, thread_name_prefix="confirm-ask")
 
     def follow(self, alive, baseline=None):
         """Confirm each save after baseline (the tree as the pods have it; by default, now)
@@ -175,9 +179,8 @@ class Confirmer:
         pod served the save (up to 0.3 s under Tilt, on a busy machine)."""
         if len(pods) < 2:
             return {pod: self._answer(namespace, pod) for namespace, pod in pods}
-        with ThreadPoolExecutor(max_workers=len(pods)) as asking:
-            served = asking.map(lambda entry: self._answer(*entry), pods)
-            return {pod: answer for (_, pod), answer in zip(pods, served)}
+        served = self.asking.map(lambda entry: self._answer(*entry), pods)
+        return {pod: answer for (_, pod), answer in zip(pods, served)}
 
     def _answer(self, namespace, pod):
         try:
