@@ -77,16 +77,19 @@ def app_pods(namespace="default"):
     return sorted(pods, key=lambda pod: pod["name"])
 
 
-def wait_for_ready_pods(count, timeout, image=None, namespace="default"):
-    """Wait until exactly count app pods are ready in namespace (and run image, if given); return them."""
+def wait_for_ready_pods(count, timeout, image=None, namespace="default", replacing=(), what=None):
+    """Wait until exactly count app pods are ready in namespace (and run image, if given; and
+    none of the pods replacing is among them: a rollout done); return them."""
     seen = []
+    replaced = {pod["name"] for pod in replacing}
 
     def ready():
         seen[:] = app_pods(namespace)
-        return len(seen) == count and all(pod["ready"] and image in (None, pod["image"]) for pod in seen)
+        return (len(seen) == count and all(pod["ready"] and image in (None, pod["image"]) for pod in seen)
+                and not replaced & {pod["name"] for pod in seen})
 
     try:
-        wait_until(ready, timeout, interval=1, what=f"{count} ready {APP} pods")
+        wait_until(ready, timeout, interval=1, what=what or f"{count} ready {APP} pods")
     except AssertionError as error:
         raise AssertionError(f"{error}; last seen: {seen}") from None
     return list(seen)

@@ -5,7 +5,6 @@ empty athlete refused. It runs in a copy of the project that uses this repo's ve
 import os
 import shlex
 import shutil
-import signal
 import subprocess
 from contextlib import contextmanager
 
@@ -13,7 +12,7 @@ import pytest
 
 from app import DEFAULT_ATHLETE
 from harness.http import answers, wait_until
-from harness.loop import copy_project, tool_env
+from harness.loop import Background, copy_project, tool_env
 from harness.servers import free_port
 from scripts.project import REPO
 from tests.support.docs import documented
@@ -46,30 +45,22 @@ def env():
     return environment
 
 
-@contextmanager
-def make_local(command, project, env, log):
-    """The command running in its own process group, as in a terminal; Ctrl-C'd after the block."""
-    with open(log, "wb") as output:
-        process = subprocess.Popen(shlex.split(command), cwd=project, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=output, stderr=subprocess.STDOUT, process_group=0)
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def wait_for_answer(process, url, athlete, log):
+def wait_for_answer(local, url, athlete):
     def answered():
-        assert process.poll() is None, f"make local exited:\n{log.read_text()}"
+        assert local.process.poll() is None, f"make local exited:\n{local.output()}"
         return answers(url, "/", {"athlete": athlete})
 
     wait_until(answered, START_TIMEOUT, interval=0.2, what=f"make local answering {athlete!r} on {url}")
+
+
+@contextmanager
+def make_local(command, project, env, log):
+    """The command running as in a terminal (harness.loop.Background); Ctrl-C'd after the block."""
+    local = Background(shlex.split(command), project, env, log)
+    try:
+        yield local
+    finally:
+        local.interrupt(30)
 
 
 def test_make_local_serves_the_athlete_of_its_command_line(project, env, tmp_path):
@@ -79,8 +70,8 @@ def test_make_local_serves_the_athlete_of_its_command_line(project, env, tmp_pat
     command = documented("docs/how-to/change-athlete.md", 'make local FAVORITE_ATHLETE="Roger Federer"')
     log = tmp_path / "local.log"
     # The page's command on a free port, where it says 5000 (the Makefile's PORT).
-    with make_local(f"{command} PORT={port}", project, env, log) as process:
-        wait_for_answer(process, f"http://127.0.0.1:{port}", "Roger Federer", log)
+    with make_local(f"{command} PORT={port}", project, env, log) as local:
+        wait_for_answer(local, f"http://127.0.0.1:{port}", "Roger Federer")
         curl = documented("docs/how-to/change-athlete.md", "curl -s http://127.0.0.1:5000/",
                           substitute={"5000": str(port)})
         result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=30)
@@ -100,5 +91,5 @@ def test_make_local_takes_the_port_of_its_command_line(project, env, tmp_path):
     port = free_port()
     command = documented("docs/how-to/platforms.md", "make local PORT=5005", substitute={"5005": str(port)})
     log = tmp_path / "local.log"
-    with make_local(command, project, env, log) as process:
-        wait_for_answer(process, f"http://127.0.0.1:{port}", DEFAULT_ATHLETE, log)
+    with make_local(command, project, env, log) as local:
+        wait_for_answer(local, f"http://127.0.0.1:{port}", DEFAULT_ATHLETE)
