@@ -2,10 +2,11 @@
 
 Runs against the current kube context (CI's cluster, or minikube) when one answers and the
 loop itself would take it as local (scripts/cluster.py): never on a remote context, where it
-would deploy and build for many minutes. It works in a copy of the project. Each pod is asked directly, through a port-forward of its own, so
-that a straggler cannot hide behind the Service. Edits come EDIT_GAP seconds after the
-previous one went live, as a person's saves would; then as many again, each the moment the
-previous one is live (while the unit tests that follow a save may still run).
+would deploy and build for many minutes. It works in a copy of the project. Each pod is asked
+directly, through a port-forward of its own, so that a straggler cannot hide behind the
+Service. Edits come EDIT_GAP seconds after the previous one went live, as a person's saves
+would; then as many again, each the moment the previous one is live (while the unit tests
+that follow a save may still run).
 
 Each live edit is split into steps from the tool's own record: notice (the save until the
 tool starts the sync), copy (into the 3 pods) and reload (until every pod serves it); and for

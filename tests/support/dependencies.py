@@ -10,6 +10,7 @@ from harness.kube import app_pods, replace_pod
 from tests.support.docs import documented
 from tests.support.layers import cannot_run
 
+
 def uv():
     """The uv that make uses; without one the test cannot run."""
     found = find_uv()
