@@ -7,13 +7,14 @@ Why not Werkzeug's reloader: it starts a new interpreter after each change, so
 every reload pays Python's start-up and Flask's imports (about 0.45 s on our
 machines). Here the supervisor owns the listening socket and always keeps spare
 workers (SPARES) that have already imported Flask and Werkzeug and wait to be told
-to go. On a change the supervisor wakes a spare, which imports the app from
-disk; then it retires the old worker, which stops taking connections, closes its
-idle ones and finishes the requests it is answering, and only once it has stopped
-taking them does the new worker take connections on the inherited socket (those
-that arrive meanwhile wait in the socket's queue). So no request is refused or cut
-off by a reload, none sent after `reloaded` on a new or idle connection gets the
-previous code, and code that fails to import leaves the previous version serving.
+to go (on Linux, outside a debugger, forks of the supervisor, which imported them
+once: see Forked). On a change the supervisor wakes a spare, which imports the app
+from disk; then it retires the old worker, which stops taking connections, closes
+its idle ones and finishes the requests it is answering, and only once it has
+stopped taking them does the new worker take connections on the inherited socket
+(those that arrive meanwhile wait in the socket's queue). So no request is refused
+or cut off by a reload, none sent after `reloaded` on a new or idle connection gets
+the previous code, and code that fails to import leaves the previous version serving.
 Every answer says which code served it (CODE_HEADER).
 """
 
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -55,8 +58,9 @@ CODE_PATH = "/devserver/code"
 # swap takes the one that was warm before the last. Under a debugger, one: each is another
 # process in the IDE's list.
 SPARES = 2
-# A spare starts only once the youngest has imported for this long: two imports at once in a
-# container that has just started would slow the first, which its first synced save needs.
+# A spare started as a new interpreter (not forked: see Forked) starts only once the youngest
+# has imported for this long: two imports at once in a container that has just started would
+# slow the first, which its first synced save needs.
 SPARE_STAGGER_SECONDS = 1.0
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
@@ -88,6 +92,18 @@ def under_debugger():
 def client_attached():
     """Whether a debugger's client is attached to this process."""
     return under_debugger() and sys.modules["debugpy"].is_client_connected()
+
+
+def forking():
+    """Whether workers are forked from the supervisor rather than started as new interpreters:
+    on Linux, and not under a debugger (debugpy follows the processes started, not forks)."""
+    return sys.platform == "linux" and not under_debugger()
+
+
+def import_web_stack():
+    """Import what every worker needs before it loads the app (a forked one inherits it)."""
+    import flask  # noqa: F401
+    import werkzeug.serving  # noqa: F401
 
 
 def without_debugger():
@@ -136,7 +152,7 @@ def run_worker(fd, ready_fd):
     from the supervisor's serve until retired."""
     # Before anything slow: a debugger that holds a new process holds it before this line.
     os.write(ready_fd, RUNNING)
-    import flask  # noqa: F401  (imported now so that the swap does not pay for it)
+    import_web_stack()  # now, so that the swap does not pay for it
     from werkzeug.serving import WSGIRequestHandler
 
     if read_line(0) != GO:
@@ -402,6 +418,93 @@ class Wakeups:
         return [fd for fd in readable if fd != self.read_fd]
 
 
+class Forked:
+    """A worker forked from the supervisor, with the part of subprocess.Popen's interface that
+    Worker uses.
+
+    Why fork: a spare started as a new interpreter imports Flask itself, and on a busy machine
+    (two cores, the cluster, the tools) that takes seconds; a person who saves again as soon as
+    a save is live then waits for it. A fork of the supervisor, which imported the web stack
+    once, is warm within milliseconds. The supervisor has other threads (watchdog's), which
+    is why Python 3.12 warns about fork: a lock one of them holds stays held in the child. The
+    child takes none of theirs: it only resets its signals, closes what it does not own, and
+    runs run_worker, whose imports use the import lock that Python resets in the child.
+    """
+
+    def __init__(self, fd, ready_fd):
+        stdin, self_stdin = os.pipe()
+        # Else the child would write what is buffered in the supervisor's streams again.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # the threads: see above
+            pid = os.fork()
+        if pid == 0:
+            _become_worker(fd, ready_fd, stdin)  # never returns
+        os.close(stdin)
+        self.pid = pid
+        self.returncode = None
+        self.stdin = open(self_stdin, "wb")
+
+    def poll(self):
+        """The exit status once it has exited (reaped here), else None."""
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        """Wait for it to exit; raise subprocess.TimeoutExpired after timeout seconds."""
+        if timeout is None:
+            if self.returncode is None:
+                self.returncode = os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+            return self.returncode
+        deadline = time.monotonic() + timeout
+        while self.poll() is None:
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+    def send_signal(self, sig):
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+
+def _become_worker(fd, ready_fd, stdin):
+    """In a forked child: become a worker as one started with --worker would be, and exit."""
+    status = 1
+    try:
+        os.setpgid(0, 0)  # as a started worker's process_group=0: see Worker
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.dup2(stdin, 0)
+        keep = {0, 1, 2, fd, ready_fd}
+        for name in os.listdir("/proc/self/fd"):
+            if int(name) not in keep:
+                try:
+                    os.close(int(name))
+                except OSError:
+                    pass  # the listing's own descriptor, closed already
+        status = run_worker(fd, ready_fd)
+    except SystemExit as stop:
+        status = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
 class Worker:
     """A worker process, the pipe on which the supervisor tells it what to do (its stdin),
     and the one on which it says how far it is."""
@@ -411,15 +514,18 @@ class Worker:
         self.ready, ready_w = os.pipe()
         # Under a debugger each worker runs under it too, unless its client does not follow.
         self.debugged = debugged and under_debugger()
-        with nullcontext() if self.debugged else without_debugger():
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "devserver", "--worker", str(fd), str(ready_w)],
-                stdin=subprocess.PIPE,
-                pass_fds=(fd, ready_w),
-                # Its own process group: Ctrl-C in a terminal reaches only the supervisor,
-                # which retires every worker itself.
-                process_group=0,
-            )
+        if forking():
+            self.process = Forked(fd, ready_w)
+        else:
+            with nullcontext() if self.debugged else without_debugger():
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "devserver", "--worker", str(fd), str(ready_w)],
+                    stdin=subprocess.PIPE,
+                    pass_fds=(fd, ready_w),
+                    # Its own process group: Ctrl-C in a terminal reaches only the supervisor,
+                    # which retires every worker itself.
+                    process_group=0,
+                )
         os.close(ready_w)
         self.started_at = time.monotonic()
         self.said = b""
@@ -614,11 +720,12 @@ class Supervisor:
         return True
 
     def top_up(self):
-        """Start one more spare where fewer than SPARES are warm, once the youngest has had
-        SPARE_STAGGER_SECONDS to import (one spare under a debugger: swap keeps it)."""
+        """Start one more spare where fewer than SPARES are warm: a forked one at once, a
+        started one once the youngest has had SPARE_STAGGER_SECONDS to import (one spare
+        under a debugger: swap keeps it)."""
         wanted = 1 if under_debugger() else SPARES
         youngest = max((spare.started_at for spare in self.spares), default=0)
-        if len(self.spares) < wanted and time.monotonic() - youngest >= SPARE_STAGGER_SECONDS:
+        if len(self.spares) < wanted and (forking() or time.monotonic() - youngest >= SPARE_STAGGER_SECONDS):
             self.spares.append(self._new_worker())
 
     def reap(self):
@@ -760,6 +867,8 @@ def main(argv):
     host, port = address()
     folder = watch_dir()
     listener = listen(host, port)
+    if forking():
+        import_web_stack()  # once, for every worker forked from here on
     supervisor = Supervisor(listener, wakeups)
     observer = watch(supervisor, folder)
     log(f"serving on http://{host}:{port}, reloading on changes to {folder}/**/*.py")

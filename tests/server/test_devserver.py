@@ -9,7 +9,7 @@ import pytest
 from harness.edits import broken_views, views_answering
 from harness.http import answers, request, wait_until
 from devserver import SPARES
-from harness.processes import children, fd_flags, socket_fds
+from harness.processes import children, cpu_seconds, fd_flags, group_members, socket_fds, thread_count
 from harness.servers import DEV_COMMAND, Server, running
 from tests.support.contract import check_contract
 
@@ -76,9 +76,39 @@ def test_a_save_made_as_soon_as_the_previous_one_is_live_takes_a_spare_warm_befo
         for athlete in ("First Save", "Next Save"):
             (source / "app" / "views.py").write_text(views_answering(athlete))
             wait_until(lambda: answers(server.url, "/", {"athlete": athlete}), RELOAD_TIMEOUT, what=athlete)
-        # The replaced workers end once idle; then the one serving is the only one from before.
-        wait_until(lambda: len(workers()) == 1 + SPARES, RELOAD_TIMEOUT, what="the replaced workers ending")
-        assert len(warm_before & workers()) == 1, "the next save waited for a spare started by the first"
+        # A spare has one thread until it serves; the replaced workers end once idle.
+        def serving():
+            return {pid for pid in workers() if thread_count(pid) > 1}
+
+        wait_until(lambda: len(serving()) == 1, RELOAD_TIMEOUT, what="the replaced workers ending")
+        assert serving() <= warm_before, "the next save waited for a spare started by the first"
+
+
+def test_a_spare_is_forked_warm_not_started_cold(source):
+    """On Linux each spare is a fork of the supervisor, which imported Flask once: a spare that
+    imported Flask itself would have used a tenth of a second of CPU or more (seconds of waiting
+    on a busy machine, for a person who saves again as soon as a save is live)."""
+    with running(DEV_COMMAND, source) as server:
+        wait_until(lambda: len(children(server.process.pid)) == 1 + SPARES, RELOAD_TIMEOUT,
+                   what="the serving worker and its spares")
+        spares = [pid for pid in children(server.process.pid) if thread_count(pid) == 1]
+        assert len(spares) == SPARES
+        used = {pid: cpu_seconds(pid) for pid in spares}
+        print(f"CPU used by each spare: {used}")
+        assert all(seconds < 0.05 for seconds in used.values()), f"a spare imported the web stack itself: {used}"
+
+
+def test_no_worker_outlives_a_killed_supervisor(source):
+    """A SIGKILL gives the supervisor no chance to retire its workers: each must see its end of
+    the supervisor's pipe close and exit. A worker that held a pipe of another (a fork that kept
+    the supervisor's descriptors) would keep that one running."""
+    with running(DEV_COMMAND, source) as server:
+        wait_until(lambda: len(children(server.process.pid)) == 1 + SPARES, RELOAD_TIMEOUT,
+                   what="the serving worker and its spares")
+        workers = children(server.process.pid)
+        server.process.kill()
+        wait_until(lambda: not any(group_members(pid) for pid in workers), RELOAD_TIMEOUT,
+                   what=f"workers {workers} exiting after the supervisor")
 
 
 def test_changes_to_other_files_do_not_reload(source):

@@ -102,4 +102,4 @@ MOMENTS = (starting, just_ready, edit_just_live, broken_import, mid_swap_with_cl
 
 def test_every_signal_ends_it_promptly_and_cleanly(tmp_path):
     print(f"{ROUNDS} signals, seed {SEED} (DEVSERVER_SIGNALS_SEED={SEED} replays them)")
-    every_signal_ends_it(DEV_COMMAND, MOMENTS, ROUNDS, SEED, tmp_path, leftover_argument="--worker")
+    every_signal_ends_it(DEV_COMMAND, MOMENTS, ROUNDS, SEED, tmp_path, leftover_argument="devserver")
