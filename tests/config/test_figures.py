@@ -4,7 +4,10 @@ The page names its file once, `<!-- figures: FILE -->` (a JSON that `make bench`
 the page), and follows each figure with the place it comes from in that file:
 `1.02 s<!-- figure: cluster/tilt up/seconds/median -->`, the keys joined by `/`. A figure is a
 number with its unit (s, ms, or % of a fraction) and matches when the file's value, rounded
-to the figure's decimals, is that number; a word in backticks (`d65e582`) must be the value."""
+to the figure's decimals, is that number; a word in backticks (`d65e582`) must be the value.
+
+A page that compares runs names the others with a label, `<!-- figures before: FILE -->`, and
+quotes from them with it: `1.74 s<!-- figure before: cluster/tilt up/seconds/median -->`."""
 
 import json
 import re
@@ -14,8 +17,8 @@ import pytest
 from scripts.project import REPO
 
 PAGE = REPO / "docs" / "explanation" / "performance.md"
-FILE = re.compile(r"<!--\s*figures:\s*(\S+)\s*-->")
-FIGURE = re.compile(r"(?:(-?\d+(?:\.\d+)?)(?: ?(s|ms|%))?|`([^`\s]+)`)<!--\s*figure:\s*([^>]*?)\s*-->")
+FILE = re.compile(r"<!--\s*figures(?: (\w+))?:\s*(\S+)\s*-->")
+FIGURE = re.compile(r"(?:(-?\d+(?:\.\d+)?)(?: ?(s|ms|%))?|`([^`\s]+)`)<!--\s*figure(?: (\w+))?:\s*([^>]*?)\s*-->")
 SCALE = {None: 1, "s": 1, "ms": 1000, "%": 100}
 
 
@@ -34,29 +37,36 @@ def wrong_figures(page):
     hold, or holds with another value. Empty when every figure matches."""
     text = page.read_text()
     named = FILE.findall(text)
-    if len(named) != 1:
-        return [f"{page.name}: names {len(named)} results files, not one"]
-    results = json.loads((page.parent / named[0]).read_text())
+    labels = [label for label, _ in named]
+    if labels.count("") != 1:
+        return [f"{page.name}: names {labels.count('')} results files, not one"]
+    if len(set(labels)) != len(labels):
+        return [f"{page.name}: names two results files with one label"]
+    files = dict(named)
     found = list(FIGURE.finditer(text))
     quoted = {match.end() for match in found}
     problems = [f"{page.name}: a figure comment follows no figure: {text[max(0, comment.start() - 12):comment.end()]!r}"
-                for comment in re.finditer(r"<!--\s*figure:[^>]*-->", text) if comment.end() not in quoted]
+                for comment in re.finditer(r"<!--\s*figure(?: \w+)?:[^>]*-->", text) if comment.end() not in quoted]
     if not found and not problems:
         return [f"{page.name}: quotes no figure"]
     for match in found:
-        number, unit, word, path = match.groups()
+        number, unit, word, label, path = match.groups()
+        label = label or ""
+        if label not in files:
+            problems.append(f"{match.group(0)}: the page names no results file {label!r}")
+            continue
         try:
-            value = value_at(results, path)
+            value = value_at(json.loads((page.parent / files[label]).read_text()), path)
         except KeyError:
-            problems.append(f"{match.group(0)}: {named[0]} has no {path}")
+            problems.append(f"{match.group(0)}: {files[label]} has no {path}")
             continue
         if word is not None:
             if word != value:
-                problems.append(f"{match.group(0)}: {named[0]} says {value!r}")
+                problems.append(f"{match.group(0)}: {files[label]} says {value!r}")
             continue
         decimals = len(number.partition(".")[2])
         if not isinstance(value, (int, float)) or abs(value * SCALE[unit] - float(number)) > 0.5 * 10 ** -decimals + 1e-9:
-            problems.append(f"{match.group(0)}: {named[0]} says {value!r}")
+            problems.append(f"{match.group(0)}: {files[label]} says {value!r}")
     return problems
 
 
@@ -78,13 +88,18 @@ def test_every_figure_of_the_performance_page_is_in_its_results_file():
     ("`abc1234`<!-- figure: run -->", "says {"),
     ("about 1<!-- figure: run/seconds/median --> s", None),
     ("a second<!-- figure: run/seconds/median -->", "follows no figure"),
+    ("2.5 s<!-- figure before: run/seconds/median -->", None),
+    ("1.02 s<!-- figure before: run/seconds/median -->", "before.json says 2.5"),
+    ("2.5 s<!-- figure after: run/seconds/median -->", "names no results file 'after'"),
 ])
 def test_the_check_fails_a_figure_its_file_does_not_hold(tmp_path, quoted, problem):
     """Proof that the test above can fail: a page of one figure, against a file of a few."""
     (tmp_path / "run.json").write_text(json.dumps(
         {"commit": "abc1234", "run": {"seconds": {"median": 1.0234}, "idle_cpu": 0.0878}}))
+    (tmp_path / "before.json").write_text(json.dumps({"run": {"seconds": {"median": 2.5}}}))
     page = tmp_path / "page.md"
-    page.write_text(f"# Page\n\n<!-- figures: run.json -->\nA save took {quoted}.\n")
+    page.write_text(f"# Page\n\n<!-- figures: run.json -->\n<!-- figures before: before.json -->\n"
+                    f"A save took {quoted}.\n")
     problems = wrong_figures(page)
     assert problems == [] if problem is None else len(problems) == 1 and problem in problems[0], problems
 
@@ -96,3 +111,6 @@ def test_the_check_fails_a_page_without_its_file_or_its_figures(tmp_path):
     (tmp_path / "run.json").write_text("{}")
     page.write_text("# Page\n\n<!-- figures: run.json -->\nA save took about a second.\n")
     assert wrong_figures(page) == ["page.md: quotes no figure"]
+    page.write_text("# Page\n\n<!-- figures: run.json -->\n<!-- figures before: run.json -->\n"
+                    "<!-- figures before: run.json -->\nA save took 1 s<!-- figure: a -->.\n")
+    assert wrong_figures(page) == ["page.md: names two results files with one label"]
