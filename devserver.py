@@ -27,7 +27,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 import warnings
 from contextlib import nullcontext
 from pathlib import Path
@@ -62,6 +61,8 @@ SPARES = 2
 # has imported for this long: two imports at once in a container that has just started would
 # slow the first, which its first synced save needs.
 SPARE_STAGGER_SECONDS = 1.0
+# What stops the supervisor, and retires a worker.
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 # How long new code may take to import before the swap is given up.
 START_TIMEOUT_SECONDS = 30
 # A retired worker finishes the requests it answers within this.
@@ -274,7 +275,7 @@ def serve_until_signalled(server):
     signalled, wakeup = os.pipe()
     os.set_blocking(wakeup, False)
     signal.set_wakeup_fd(wakeup, warn_on_full_buffer=False)
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in STOP_SIGNALS:
         signal.signal(signum, lambda number, frame: signals_received.append(number))
     while not signals_received:
         readable, _, _ = select.select([server.socket, signalled], [], [])
@@ -436,11 +437,23 @@ class Forked:
         # Else the child would write what is buffered in the supervisor's streams again.
         sys.stdout.flush()
         sys.stderr.flush()
+        # Until the child has reset them, the supervisor's handlers would only note a SIGTERM
+        # sent to it (by a stop right after the fork) and it would never exit: the signals
+        # wait, blocked, until then (as subprocess does around its fork).
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # the threads: see above
             pid = os.fork()
         if pid == 0:
-            _become_worker(fd, ready_fd, stdin)  # never returns
+            try:
+                _become_worker(fd, ready_fd, stdin, mask)
+            finally:
+                os._exit(1)  # never back into the supervisor's code
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        try:
+            os.setpgid(pid, pid)  # as the child does: whichever comes first
+        except OSError:
+            pass  # it has exited already, or done it itself
         os.close(stdin)
         self.pid = pid
         self.returncode = None
@@ -449,7 +462,10 @@ class Forked:
     def poll(self):
         """The exit status once it has exited (reaped here), else None."""
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0  # reaped elsewhere: its status is lost (Popen says 0 too)
             if pid:
                 self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
@@ -478,14 +494,16 @@ class Forked:
         self.send_signal(signal.SIGKILL)
 
 
-def _become_worker(fd, ready_fd, stdin):
-    """In a forked child: become a worker as one started with --worker would be, and exit."""
+def _become_worker(fd, ready_fd, stdin, mask):
+    """In a forked child: become a worker as one started with --worker would be, and exit
+    (the signals of STOP_SIGNALS arrive blocked; mask is the mask to restore)."""
     status = 1
     try:
         os.setpgid(0, 0)  # as a started worker's process_group=0: see Worker
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a SIGTERM sent meanwhile ends it now
         os.dup2(stdin, 0)
         keep = {0, 1, 2, fd, ready_fd}
         for name in os.listdir("/proc/self/fd"):
@@ -496,13 +514,19 @@ def _become_worker(fd, ready_fd, stdin):
                     pass  # the listing's own descriptor, closed already
         status = run_worker(fd, ready_fd)
     except SystemExit as stop:
-        status = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
+        # As the interpreter does at exit: a message is printed, and means status 1.
+        if stop.code is None or isinstance(stop.code, int):
+            status = stop.code or 0
+        else:
+            print(stop.code, file=sys.stderr)
     except BaseException:
-        traceback.print_exc()
+        sys.excepthook(*sys.exc_info())
     finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
 
 
 class Worker:
@@ -725,7 +749,8 @@ class Supervisor:
         under a debugger: swap keeps it)."""
         wanted = 1 if under_debugger() else SPARES
         youngest = max((spare.started_at for spare in self.spares), default=0)
-        if len(self.spares) < wanted and (forking() or time.monotonic() - youngest >= SPARE_STAGGER_SECONDS):
+        due = forking() or time.monotonic() - youngest >= SPARE_STAGGER_SECONDS
+        if not self.wakeups.stopping and len(self.spares) < wanted and due:
             self.spares.append(self._new_worker())
 
     def reap(self):
@@ -863,7 +888,7 @@ def main(argv):
     # First, so that a signal from here on stops the server cleanly. As PID 1 in a
     # container, SIGTERM would otherwise be ignored.
     wakeups = Wakeups()
-    wakeups.catch_signals(signal.SIGTERM, signal.SIGINT)
+    wakeups.catch_signals(*STOP_SIGNALS)
     host, port = address()
     folder = watch_dir()
     listener = listen(host, port)

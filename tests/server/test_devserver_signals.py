@@ -10,6 +10,9 @@ and with keep-alive clients busy across a reload. DEVSERVER_SIGNALS sets how man
 import http.client
 import os
 import random
+import signal
+import socket
+import subprocess
 import threading
 import time
 
@@ -17,8 +20,9 @@ import pytest
 
 from harness.edits import broken_views, views_answering
 from harness.http import answers
+from devserver import Forked
 from harness.servers import DEV_COMMAND
-from tests.support.signals import every_signal_ends_it, starting
+from tests.support.signals import EXIT_WITHIN, every_signal_ends_it, starting
 
 pytestmark = pytest.mark.server
 
@@ -103,3 +107,31 @@ MOMENTS = (starting, just_ready, edit_just_live, broken_import, mid_swap_with_cl
 def test_every_signal_ends_it_promptly_and_cleanly(tmp_path):
     print(f"{ROUNDS} signals, seed {SEED} (DEVSERVER_SIGNALS_SEED={SEED} replays them)")
     every_signal_ends_it(DEV_COMMAND, MOMENTS, ROUNDS, SEED, tmp_path, leftover_argument="devserver")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked only where there is fork")
+def test_a_sigterm_right_after_a_fork_ends_the_worker():
+    """The supervisor's handler only notes a SIGTERM. A worker forked from it must not run that
+    handler until it has set its own: a stop right after the fork (a spare started as the
+    supervisor is told to stop) would be lost, and the worker would wait for a go that never
+    comes, until killed."""
+    noted = []
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: noted.append(number))
+    listener = socket.create_server(("127.0.0.1", 0))
+    ready, ready_w = os.pipe()
+    try:
+        worker = Forked(listener.fileno(), ready_w)
+        worker.terminate()
+        try:
+            status = worker.wait(EXIT_WITHIN)
+        except subprocess.TimeoutExpired:
+            status = None
+        worker.stdin.close()  # a spare that missed it: the end of its stdin lets it go
+        status = worker.wait(10) if status is None else status
+        assert status == -signal.SIGTERM, f"the worker missed the SIGTERM (it exited with {status})"
+        assert not noted, "the SIGTERM reached the supervisor's handler"
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        listener.close()
+        for fd in (ready, ready_w):
+            os.close(fd)
