@@ -41,12 +41,6 @@ def thread_count(pid):
         return 0
 
 
-def cpu_seconds(pid):
-    """The CPU time process pid has used, user and system, from /proc/PID/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def where(pid):
     """What process pid and each of its threads waits in: 'TID state wchan', one a line."""
     found = []

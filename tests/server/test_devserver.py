@@ -9,7 +9,7 @@ import pytest
 from harness.edits import broken_views, views_answering
 from harness.http import answers, request, wait_until
 from devserver import SPARES
-from harness.processes import children, cpu_seconds, fd_flags, socket_fds, statuses, thread_count
+from harness.processes import children, cpu_seconds_each, fd_flags, socket_fds, statuses, thread_count
 from harness.servers import DEV_COMMAND, Server, running
 from tests.support.contract import check_contract
 
@@ -102,8 +102,9 @@ def test_a_spare_is_forked_warm_not_started_cold(source):
             return [pid for pid in children(server.process.pid) if thread_count(pid) == 1]
 
         wait_until(lambda: len(spares()) == SPARES, RELOAD_TIMEOUT, what="the spares")
-        used = {pid: cpu_seconds(pid) for pid in spares()}
+        used = cpu_seconds_each(spares())
         print(f"CPU used by each spare: {used}")
+        assert len(used) == SPARES, f"a spare ended while its CPU time was read: {used}"
         assert all(seconds < 0.05 for seconds in used.values()), f"a spare imported the web stack itself: {used}"
 
 
