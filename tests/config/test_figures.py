@@ -43,6 +43,7 @@ def wrong_figures(page):
     if len(set(labels)) != len(labels):
         return [f"{page.name}: names two results files with one label"]
     files = dict(named)
+    results = {label: json.loads((page.parent / name).read_text()) for label, name in named}
     found = list(FIGURE.finditer(text))
     quoted = {match.end() for match in found}
     problems = [f"{page.name}: a figure comment follows no figure: {text[max(0, comment.start() - 12):comment.end()]!r}"
@@ -56,7 +57,7 @@ def wrong_figures(page):
             problems.append(f"{match.group(0)}: the page names no results file {label!r}")
             continue
         try:
-            value = value_at(json.loads((page.parent / files[label]).read_text()), path)
+            value = value_at(results[label], path)
         except KeyError:
             problems.append(f"{match.group(0)}: {files[label]} has no {path}")
             continue
